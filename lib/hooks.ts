@@ -1,0 +1,35 @@
+// The onRequest hook of one scope: a preflight is answered here; any other
+// request gets its route's CORS headers before auth or other hooks can reply.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { handleActual } from './actual.js'
+import { handlePreflight, type RouteCors } from './preflight.js'
+import { kPreflightRoute, kRouteCors } from './routes.js'
+import type { Scope } from './scope.js'
+import type { PathEntry } from './preflight.js'
+import { addVary } from './vary.js'
+
+const VARY_ORIGIN = ['Origin']
+
+export function requestHandler (scope: Scope) {
+  const fallback = scope.policy
+  return function onRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const config = request.routeOptions.config as unknown as Record<symbol, unknown>
+    const route = config[kRouteCors] as RouteCors | undefined
+    const headers = request.headers
+    if (request.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined) {
+      const entry = (config[kPreflightRoute] as PathEntry | undefined) ?? route?.entry
+      // No route at this path: with preflights off, let the 404 happen.
+      if (entry === undefined && !fallback.preflight) return done()
+      return handlePreflight(entry, request, reply, done)
+    }
+    if (route === undefined) {
+      // No route matched (a 404): the scope's own policy, Vary set here since no route hook will run.
+      if (fallback.origin === undefined) return done()
+      if (fallback.varyOnOrigin) addVary(reply, VARY_ORIGIN, 'Origin')
+      return handleActual(fallback.origin, fallback, request, reply, done)
+    }
+    const policy = route.policy
+    if (route.scope !== scope.id || policy === undefined || policy.origin === undefined) return done()
+    handleActual(policy.origin, policy, request, reply, done)
+  }
+}

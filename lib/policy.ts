@@ -1,0 +1,121 @@
+// Compiles resolved options into a Policy: every header value joined, every
+// lookup structure built, once. Requests only read a Policy.
+import type { FastifyRequest } from 'fastify'
+import { buildMatcher, isSerializedOrigin, type OriginMatcher } from './origins.js'
+import type { OriginPolicy, ResolvedOptions } from './options.js'
+import type { OriginFunctionType } from './schema.js'
+
+export type OriginRule =
+  /** '*' or one exact origin: the same Access-Control-Allow-Origin on every response, no Vary. */
+  | { kind: 'static', value: string, allows: (origin: string) => boolean }
+  | { kind: 'matcher', matcher: OriginMatcher }
+  | { kind: 'function', decide: OriginFunctionType }
+
+export type HeaderRule =
+  | { kind: 'reflect' }
+  | { kind: 'list', any: boolean, names: ReadonlySet<string>, value: string }
+
+export interface Policy {
+  readonly origin: OriginRule | undefined // undefined: CORS is off
+  readonly credentials: boolean
+  /** Whether the answer depends on the request's Origin, so every response must say Vary: Origin. */
+  readonly varyOnOrigin: boolean
+  /** Headers of an allowed actual response other than Access-Control-Allow-Origin. */
+  readonly actualHeaders: ReadonlyArray<readonly [string, string]>
+  /** Headers of a successful preflight other than -Allow-Origin, -Methods and -Headers. */
+  readonly preflightHeaders: ReadonlyArray<readonly [string, string]>
+  /** undefined: the methods registered for the route's path. */
+  readonly methods: ReadonlySet<string> | undefined
+  readonly allowMethods: string | undefined
+  readonly headers: HeaderRule
+  /** Vary on preflight answers: Origin when the answer depends on it, and the request headers when they are reflected. */
+  readonly preflightVary: readonly string[]
+  readonly preflightVaryValue: string
+  readonly successStatus: number
+  readonly preflight: boolean
+  readonly preflightContinue: boolean
+  readonly rejectDisallowed: boolean
+  readonly allowPrivateNetwork: boolean
+  readonly debug: boolean
+}
+
+function compileOrigin (origin: OriginPolicy): OriginRule | undefined {
+  switch (origin.kind) {
+    case 'off': return undefined
+    case 'any': return { kind: 'static', value: '*', allows: () => true }
+    case 'single': return { kind: 'static', value: origin.origin, allows: (candidate) => candidate === origin.origin }
+    case 'matcher': return { kind: 'matcher', matcher: buildMatcher(origin.parts) }
+    case 'function': return { kind: 'function', decide: origin.decide }
+  }
+}
+
+export function compilePolicy (options: ResolvedOptions): Policy {
+  const origin = compileOrigin(options.origin)
+  const credentials: Array<[string, string]> = options.credentials ? [['access-control-allow-credentials', 'true']] : []
+  const actualHeaders = [...credentials]
+  if (options.exposedHeaders.length > 0) actualHeaders.push(['access-control-expose-headers', options.exposedHeaders.join(', ')])
+  const preflightHeaders = [...credentials]
+  if (options.maxAge !== undefined) preflightHeaders.push(['access-control-max-age', String(options.maxAge)])
+  if (options.cacheControl !== undefined) preflightHeaders.push(['cache-control', options.cacheControl])
+
+  const allowed = options.allowedHeaders
+  const headers: HeaderRule = allowed === undefined
+    ? { kind: 'reflect' }
+    : { kind: 'list', any: allowed.any, names: new Set(allowed.names), value: (allowed.any ? ['*', ...allowed.names] : allowed.names).join(', ') }
+
+  const varyOnOrigin = origin !== undefined && origin.kind !== 'static'
+  const preflightVary = [...(varyOnOrigin ? ['Origin'] : []), ...(headers.kind === 'reflect' ? ['Access-Control-Request-Headers'] : [])]
+  return {
+    origin,
+    credentials: options.credentials,
+    varyOnOrigin,
+    preflightVary,
+    preflightVaryValue: preflightVary.join(', '),
+    actualHeaders,
+    preflightHeaders,
+    methods: options.methods === undefined ? undefined : new Set(options.methods),
+    allowMethods: options.methods?.join(', '),
+    headers,
+    successStatus: options.optionsSuccessStatus,
+    preflight: options.preflight,
+    preflightContinue: options.preflightContinue,
+    rejectDisallowed: options.rejectDisallowed,
+    allowPrivateNetwork: options.allowPrivateNetwork,
+    debug: options.debug
+  }
+}
+
+/**
+ * Decides an origin under a non-static rule. Returns the Access-Control-Allow-Origin
+ * value, or undefined when refused; a Promise only for an async origin function.
+ */
+export function allowedOrigin (rule: OriginRule, origin: string, request: FastifyRequest): string | undefined | Promise<string | undefined> {
+  switch (rule.kind) {
+    case 'static': return rule.allows(origin) ? rule.value : undefined
+    case 'matcher': return rule.matcher.allows(origin) ? origin : undefined
+    case 'function': return callOriginFunction(rule.decide, origin, request)
+  }
+}
+
+function callOriginFunction (decide: OriginFunctionType, origin: string, request: FastifyRequest): string | undefined | Promise<string | undefined> {
+  // The function never sees a value that is not a serialized origin.
+  if (!isSerializedOrigin(origin)) return undefined
+  const judge = (verdict: unknown): string | undefined => {
+    if (verdict === true) return origin
+    if (typeof verdict === 'string') {
+      if (isSerializedOrigin(verdict)) return verdict
+      request.log.error({ corsReason: 'origin-function-invalid' }, 'CORS origin function returned a string that is not a serialized origin; refusing')
+    }
+    return undefined
+  }
+  const fail = (error: unknown): undefined => {
+    request.log.error({ err: error, corsReason: 'origin-function-error' }, 'CORS origin function failed; refusing the origin')
+    return undefined
+  }
+  try {
+    const verdict = decide(origin, request)
+    return verdict instanceof Promise ? verdict.then(judge, fail) : judge(verdict)
+  } catch (error) {
+    return fail(error)
+  }
+}

@@ -1,0 +1,127 @@
+// How a request finds its route's policy. Each route carries its compiled
+// policy in its config; each path has an entry listing its routes by method,
+// which a preflight uses to find the route the actual request will reach; and
+// each path gets an OPTIONS route that only preflights can match (a router
+// constraint), so it never collides with the app's own OPTIONS or '*' routes.
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import { kContinued, type PathEntry, type RouteCors } from './preflight.js'
+import { kScope, routePolicy, type Scope } from './scope.js'
+import { addVary } from './vary.js'
+
+export const kRouteCors = Symbol('cors.route')
+export const kPreflightRoute = Symbol('cors.preflightRoute')
+
+const CONSTRAINT = 'corsPreflight'
+const PREFLIGHT = 'yes'
+
+interface RegistryEntry extends PathEntry {
+  preflightRoute: boolean
+  ownOptions: { handler: RouteHandlerMethod, instance: FastifyInstance } | undefined
+}
+
+// One registry per server, shared by all its scopes: two scopes may declare
+// routes at the same path, and a preflight must find either.
+const registries = new WeakMap<object, Map<string, RegistryEntry>>()
+
+/** Routes that differ only in parameter names share a router node, so they share an entry. */
+function pathKey (url: string): string {
+  return url.replace(/:[A-Za-z0-9_$]+/g, ':')
+}
+
+function entryFor (instance: FastifyInstance, url: string): RegistryEntry {
+  let registry = registries.get(instance.server)
+  if (registry === undefined) {
+    registry = new Map()
+    registries.set(instance.server, registry)
+  }
+  const key = pathKey(url)
+  let entry = registry.get(key)
+  if (entry === undefined) {
+    entry = { routes: new Map(), allowMethods: '', preflightRoute: false, ownOptions: undefined }
+    registry.set(key, entry)
+  }
+  return entry
+}
+
+/** A router constraint that only a preflight satisfies; other requests fall through to unconstrained routes. */
+export function installPreflightConstraint (instance: FastifyInstance): void {
+  if (instance.hasConstraintStrategy(CONSTRAINT)) return
+  instance.addConstraintStrategy({
+    name: CONSTRAINT,
+    mustMatchWhenDerived: false,
+    storage () {
+      // The router asks only for derived values, and the only one is PREFLIGHT.
+      let preflightStore: unknown = null
+      return {
+        get: () => preflightStore,
+        set: (_value: string, store: unknown) => { preflightStore = store }
+      }
+    },
+    deriveConstraint (req: IncomingMessage) {
+      return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && req.headers.origin !== undefined
+        ? PREFLIGHT
+        : undefined
+    }
+  } as Parameters<FastifyInstance['addConstraintStrategy']>[0])
+}
+
+const VARY_ORIGIN = ['Origin']
+
+function varyOnOrigin (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  addVary(reply, VARY_ORIGIN, 'Origin')
+  done(null, payload)
+}
+
+function preflightRouteHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
+  const entry = (request.routeOptions.config as unknown as Record<symbol, RegistryEntry>)[kPreflightRoute]
+  if (entry.ownOptions !== undefined) return entry.ownOptions.handler.call(entry.ownOptions.instance, request, reply)
+  if ((request as unknown as Record<symbol, boolean>)[kContinued] === true) return reply.send()
+  reply.callNotFound()
+}
+
+/** The onRoute hook of one scope: compiles each route's policy once, at registration. */
+export function routeCompiler (scope: Scope) {
+  return function onRoute (this: FastifyInstance, route: RouteOptions & { routePath: string }): void {
+    const config = (route.config ?? {}) as Record<string | symbol, unknown>
+    if (config[kPreflightRoute] !== undefined) return
+    // A nested registration of the plugin owns the routes of its own scope.
+    if ((this as unknown as Record<symbol, symbol>)[kScope] !== scope.id) return
+
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const policy = routePolicy(scope, config.cors, methods.join(','), route.url, this.log)
+    const entry = entryFor(this, route.url)
+    const routeCors: RouteCors = { policy, scope: scope.id, entry }
+    for (const method of methods) entry.routes.set(method, routeCors)
+    entry.allowMethods = [...entry.routes]
+      .filter(([, rc]) => rc.policy?.origin !== undefined)
+      .map(([method]) => method)
+      .join(', ')
+    if (methods.includes('OPTIONS')) entry.ownOptions = { handler: route.handler, instance: this }
+
+    route.config = { ...config, [kRouteCors]: routeCors } as RouteOptions['config']
+    if (policy?.varyOnOrigin === true) {
+      route.onSend = [...toArray(route.onSend), varyOnOrigin] as RouteOptions['onSend']
+    }
+
+    if (!entry.preflightRoute && policy?.preflight !== false) {
+      entry.preflightRoute = true
+      // A prefix root ('/api' and '/api/') is declared once, with both spellings; the second sees the first here.
+      if (this.hasRoute({ method: 'OPTIONS', url: route.url, constraints: { [CONSTRAINT]: PREFLIGHT } })) return
+      this.route({
+        method: 'OPTIONS',
+        url: route.routePath === '' ? '/' : route.routePath,
+        constraints: { [CONSTRAINT]: PREFLIGHT },
+        prefixTrailingSlash: route.prefixTrailingSlash,
+        config: { [kPreflightRoute]: entry } as RouteOptions['config'],
+        schema: { hide: scope.hideOptionsRoute } as RouteOptions['schema'],
+        ...(scope.logLevel !== undefined ? { logLevel: scope.logLevel as RouteOptions['logLevel'] } : {}),
+        handler: preflightRouteHandler
+      })
+    }
+  }
+}
+
+function toArray<T> (value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}

@@ -1,0 +1,233 @@
+import { test } from 'tap'
+import Fastify, { type RouteOptions } from 'fastify'
+import cors, { ERROR_CODES } from '../index.js'
+import { appWith, corsHeaders, get, preflight } from './fixtures/app.js'
+
+test('config.cors overrides the options for that route, on responses and on preflights', async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
+    app.get('/public', async () => 'p')
+    app.put('/partner', { config: { cors: { origin: 'https://partner.com', allowedHeaders: ['content-type'], maxAge: 60 } } }, async () => 'x')
+    app.get('/partner', async () => 'global')
+  })
+  t.equal((await get(app, '/public', 'https://a.com')).headers['access-control-allow-origin'], 'https://a.com')
+  const ok = await preflight(app, '/partner', 'https://partner.com', 'PUT', 'content-type')
+  t.equal(ok.statusCode, 204)
+  t.same(corsHeaders(ok), {
+    'access-control-allow-origin': 'https://partner.com',
+    'access-control-allow-methods': 'PUT, GET, HEAD',
+    'access-control-allow-headers': 'content-type',
+    'access-control-max-age': '60'
+  })
+  t.equal((await preflight(app, '/partner', 'https://a.com', 'PUT')).statusCode, 403, 'the global origin does not get the route')
+  t.equal((await preflight(app, '/partner', 'https://a.com', 'GET')).statusCode, 204, 'the GET route at the same path keeps the global policy')
+  t.equal((await preflight(app, '/partner', 'https://partner.com', 'GET')).statusCode, 403)
+  const actual = await app.inject({ method: 'PUT', url: '/partner', headers: { origin: 'https://evil.com' } })
+  t.equal(actual.headers['access-control-allow-origin'], 'https://partner.com')
+})
+
+test('config.cors: false turns CORS off for the route, its responses and its preflights', async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
+    app.get('/internal', { config: { cors: false } }, async () => 'no')
+    app.get('/open', async () => 'yes')
+    app.delete('/open', { config: { cors: false } }, async () => 'no')
+  })
+  t.same(corsHeaders(await get(app, '/internal', 'https://a.com')), {})
+  const refused = await preflight(app, '/internal', 'https://a.com', 'GET')
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.body, 'CORS preflight refused: cors-disabled')
+  t.equal((await preflight(app, '/open', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled')
+  t.equal((await preflight(app, '/open', 'https://a.com', 'GET')).headers['access-control-allow-methods'], 'GET, HEAD', 'disabled methods are not advertised')
+})
+
+test('config.cors with origin: false disables the route too', async t => {
+  const app = await appWith({}, app => { app.get('/x', { config: { cors: { origin: false } } }, async () => 'x') })
+  t.same(corsHeaders(await get(app, '/x', 'https://a.com')), {})
+  t.equal((await preflight(app, '/x', 'https://a.com', 'GET')).body, 'CORS preflight refused: cors-disabled')
+})
+
+test('an invalid config.cors fails startup naming the method, the path and the option', async t => {
+  const app = Fastify()
+  await app.register(cors)
+  t.throws(() => app.put('/items/:id', { config: { cors: { maxAge: -5 } } }, async () => 'x'), {
+    code: ERROR_CODES.invalidOption,
+    message: /^route PUT \/items\/:id: config.cors option 'maxAge': got -5/
+  })
+  t.throws(() => app.get('/a', { config: { cors: { hideOptionsRoute: true } as object } }, async () => 'x'), {
+    code: ERROR_CODES.unknownOption,
+    message: /route GET \/a: config.cors option 'hideOptionsRoute': there is no such option/
+  })
+  t.throws(() => app.get('/b', { config: { cors: true as unknown as false } }, async () => 'x'), { message: /route GET \/b: config.cors option '\(config.cors\)': got true/ })
+  t.throws(() => app.get('/c', { config: { cors: { credentials: true } } }, async () => 'x'), {
+    code: ERROR_CODES.wildcardWithCredentials,
+    message: /route GET \/c: config.cors option 'origin'/
+  }, 'checked together with the inherited options')
+  t.throws(() => app.route({ method: ['GET', 'POST'], url: '/d', config: { cors: { origin: 'https://d.com/' } }, handler: async () => 'x' }), { message: /^route GET,POST \/d:/ })
+})
+
+test('a route startup warning is logged once, though its HEAD route is compiled too', async t => {
+  const lines: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { lines.push(line) } } } })
+  await app.register(cors)
+  app.get('/x', { config: { cors: { origin: ['http://partner.example.com', 'https://b.com'], credentials: true } } }, async () => 'x')
+  await app.ready()
+  t.equal(lines.length, 1)
+  t.match(lines[0], /plain http with credentials/)
+})
+
+test('parametric and wildcard routes: a preflight finds the route the request will reach', async t => {
+  const app = await appWith({}, app => {
+    app.put('/users/:id', { config: { cors: { origin: 'https://users.com' } } }, async () => 'u')
+    app.get('/users/:name', async () => 'u')
+    app.get('/files/*', { config: { cors: { origin: 'https://files.com' } } }, async () => 'f')
+  })
+  t.equal((await preflight(app, '/users/7', 'https://users.com', 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/users/7', 'https://other.com', 'GET')).headers['access-control-allow-methods'], 'PUT, GET, HEAD', 'routes differing only in parameter names share the path')
+  t.equal((await preflight(app, '/files/a/b.txt', 'https://files.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/files/a/b.txt', 'https://other.com', 'GET')).statusCode, 403)
+})
+
+test('prefixed routes, including the prefix root with and without a trailing slash', async t => {
+  const app = await appWith({}, async app => {
+    await app.register(async api => {
+      api.get('/', async () => 'root')
+      api.post('/things/:id', { config: { cors: { origin: 'https://things.com' } } }, async () => 't')
+    }, { prefix: '/api' })
+  })
+  t.equal((await preflight(app, '/api/things/1', 'https://things.com', 'POST')).statusCode, 204)
+  t.equal((await preflight(app, '/api', 'https://x.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/api/', 'https://x.com', 'GET')).statusCode, 204)
+  t.equal((await get(app, '/api/', 'https://x.com')).headers['access-control-allow-origin'], '*')
+})
+
+test("apps with their own OPTIONS routes, declared before or after, and app.all('*') keep working", async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
+    app.get('/before', async () => 'get')
+    app.options('/before', async () => 'own before')
+    app.options('/after', async () => 'own after')
+    app.get('/after', async () => 'get')
+    app.all('*', async () => 'catch-all')
+  })
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/before' })).body, 'own before')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/after' })).body, 'own after')
+  t.equal((await preflight(app, '/before', 'https://a.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/after', 'https://a.com', 'GET')).statusCode, 204)
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/anything' })).body, 'catch-all')
+  const caught = await preflight(app, '/anything', 'https://a.com', 'PATCH')
+  t.equal(caught.statusCode, 204, "the catch-all's own methods answer for unknown paths")
+  t.match(caught.headers['access-control-allow-methods'], /PATCH/)
+})
+
+test('encapsulated scopes with different options: each route follows its scope', async t => {
+  const app = Fastify()
+  await app.register(async publicScope => {
+    await publicScope.register(cors, { origin: '*' })
+    publicScope.get('/public/data', async () => 'public')
+  })
+  await app.register(async privateScope => {
+    await privateScope.register(cors, { origin: ['https://admin.com', 'https://ops.com'], credentials: true })
+    privateScope.get('/admin/data', async () => 'private')
+  })
+  app.get('/plain', async () => 'no cors here')
+  await app.ready()
+  t.equal((await get(app, '/public/data', 'https://x.com')).headers['access-control-allow-origin'], '*')
+  t.same(corsHeaders(await get(app, '/admin/data', 'https://x.com')), { vary: 'Origin' })
+  t.equal((await get(app, '/admin/data', 'https://admin.com')).headers['access-control-allow-credentials'], 'true')
+  t.same(corsHeaders(await get(app, '/plain', 'https://x.com')), {})
+  t.equal((await preflight(app, '/admin/data', 'https://admin.com', 'GET')).headers['access-control-allow-origin'], 'https://admin.com')
+  t.equal((await preflight(app, '/public/data', 'https://x.com', 'GET')).headers['access-control-allow-origin'], '*')
+})
+
+test('a nested registration owns the routes of its own scope', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: ['https://outer.com', 'https://outer2.com'] })
+  app.get('/outer', async () => 'o')
+  await app.register(async inner => {
+    await inner.register(cors, { origin: 'https://inner.com', exposedHeaders: 'x-inner' })
+    inner.get('/inner', async () => 'i')
+  })
+  await app.ready()
+  t.same(corsHeaders(await get(app, '/inner', 'https://outer.com')), { 'access-control-allow-origin': 'https://inner.com', 'access-control-expose-headers': 'x-inner' })
+  t.equal((await get(app, '/outer', 'https://outer.com')).headers['access-control-allow-origin'], 'https://outer.com')
+  t.equal((await preflight(app, '/inner', 'https://inner.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/inner', 'https://outer.com', 'GET')).statusCode, 403)
+})
+
+test('two scopes declaring routes at the same path share its preflight', async t => {
+  const app = Fastify()
+  await app.register(async one => {
+    await one.register(cors, { origin: 'https://one.com' })
+    one.get('/shared', async () => 'one')
+  })
+  await app.register(async two => {
+    await two.register(cors, { origin: 'https://two.com' })
+    two.post('/shared', async () => 'two')
+  })
+  await app.ready()
+  t.equal((await preflight(app, '/shared', 'https://one.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/shared', 'https://two.com', 'POST')).statusCode, 204)
+  t.equal((await preflight(app, '/shared', 'https://one.com', 'POST')).statusCode, 403)
+})
+
+test('registering the plugin twice in the same scope fails startup', async t => {
+  const app = Fastify()
+  await app.register(cors)
+  await t.rejects(async () => { await app.register(cors) }, { code: ERROR_CODES.alreadyRegistered, message: /already registered in this scope/ })
+})
+
+test('the OPTIONS routes are hidden from documentation by default and take logLevel', async t => {
+  const seen: RouteOptions[] = []
+  const collect = (app: ReturnType<typeof Fastify>) => app.addHook('onRoute', route => { if (route.method === 'OPTIONS') seen.push(route) })
+  const hidden = Fastify()
+  collect(hidden)
+  await hidden.register(cors, { logLevel: 'error' })
+  hidden.get('/a', async () => 'a')
+  await hidden.ready()
+  t.match(seen[0], { url: '/a', schema: { hide: true }, logLevel: 'error' })
+  const shown = Fastify()
+  collect(shown)
+  await shown.register(cors, { hideOptionsRoute: false })
+  shown.get('/b', async () => 'b')
+  await shown.ready()
+  t.match(seen[1], { url: '/b', schema: { hide: false } })
+})
+
+test("a route's own onSend hooks are kept next to the Vary hook", async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
+    const mark = async (_request: unknown, reply: { header: (name: string, value: string) => void }, payload: unknown) => { reply.header('x-own', 'yes'); return payload }
+    app.get('/one', { onSend: mark }, async () => '1')
+    app.get('/many', { onSend: [mark] }, async () => 'n')
+  })
+  for (const url of ['/one', '/many']) {
+    const response = await get(app, url, 'https://a.com')
+    t.equal(response.headers['x-own'], 'yes', url)
+    t.equal(response.headers.vary, 'Origin', url)
+  }
+})
+
+test('HEAD requests get the same headers as GET', async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] })
+  const response = await app.inject({ method: 'HEAD', url: '/', headers: { origin: 'https://a.com' } })
+  t.equal(response.headers['access-control-allow-origin'], 'https://a.com')
+  t.equal(response.headers.vary, 'Origin')
+})
+
+test('a config object shared between routes is not modified', async t => {
+  const config = { cors: { origin: 'https://shared.com' } }
+  const app = await appWith({}, app => {
+    app.get('/one', { config }, async () => '1')
+    app.get('/two', { config }, async () => '2')
+  })
+  t.same(Object.getOwnPropertySymbols(config), [])
+  t.equal((await get(app, '/two', 'https://x.com')).headers['access-control-allow-origin'], 'https://shared.com')
+})
+
+test('routes declared before the plugin only get the scope policy on responses; their preflights are refused', async t => {
+  const app = Fastify()
+  app.get('/early', async () => 'early')
+  await app.register(cors)
+  app.get('/late', async () => 'late')
+  await app.ready()
+  t.equal((await get(app, '/early', 'https://a.com')).headers['access-control-allow-origin'], '*')
+  t.equal((await preflight(app, '/early', 'https://a.com', 'GET')).body, 'CORS preflight refused: no-route', 'the README says to register the plugin first')
+  t.equal((await preflight(app, '/late', 'https://a.com', 'GET')).statusCode, 204)
+})

@@ -1,0 +1,50 @@
+// Type tests, compiled by `npm run test:types`: correct use compiles, and
+// every `@ts-expect-error` line must fail to compile (an unused one is an error).
+import Fastify, { type FastifyRequest } from 'fastify'
+import cors, { corsPlugin, type CorsOptions, type OriginFunction, type RouteCorsOptions } from '../../index.js'
+
+const app = Fastify()
+
+// Registration with and without options.
+await app.register(cors)
+await app.register(corsPlugin, { origin: ['https://a.com', /^https:\/\/b\.example\.com$/], credentials: true, maxAge: 600 })
+await app.register(cors, { origin: async (origin: string, request: FastifyRequest) => origin === request.headers.host })
+await app.register(cors, { origin: (origin) => origin.endsWith('.example.com') ? origin : false })
+await app.register(cors, { origin: true, methods: 'GET, POST', allowedHeaders: '*', exposedHeaders: ['x-a'], cacheControl: 'no-store', logLevel: 'warn' })
+
+// @ts-expect-error maxAge is a number
+await app.register(cors, { maxAge: 'x' })
+// @ts-expect-error unknown option (a typo)
+await app.register(cors, { orign: 'https://a.com' })
+// @ts-expect-error origin takes no numbers
+await app.register(cors, { origin: 5 })
+// @ts-expect-error an origin function returns a boolean or a string
+await app.register(cors, { origin: () => 42 })
+// @ts-expect-error logLevel is a Fastify level
+await app.register(cors, { logLevel: 'loud' })
+
+// Per-route config, typed by declaration merging on FastifyContextConfig.
+app.get('/a', { config: { cors: false } }, async () => 'a')
+app.get('/b', { config: { cors: { origin: 'https://partner.com', maxAge: 60 } } }, async () => 'b')
+app.route({ method: 'PUT', url: '/c', config: { cors: { allowedHeaders: ['content-type'] } }, handler: async () => 'c' })
+
+// @ts-expect-error config.cors.maxAge is a number
+app.get('/d', { config: { cors: { maxAge: 'x' } } }, async () => 'd')
+// Fastify infers a route's config type from the literal and intersects it with
+// FastifyContextConfig, so a misspelled key or `cors: true` inside a route
+// literal is not caught by the compiler: the schema refuses both at startup
+// (test/routes.test.ts), and `satisfies RouteCorsOptions` catches them early:
+// @ts-expect-error unknown option in config.cors, checked with satisfies
+app.get('/e', { config: { cors: { orign: 'https://a.com' } satisfies RouteCorsOptions } }, async () => 'e')
+// @ts-expect-error hideOptionsRoute is a plugin option only
+app.get('/g', { config: { cors: { hideOptionsRoute: true } satisfies RouteCorsOptions } }, async () => 'g')
+// @ts-expect-error outside a route literal, config is checked as declared
+const config: import('fastify').FastifyContextConfig = { cors: true }
+
+// The exported types are the schema's.
+const options: CorsOptions = { origin: 'https://a.com', rejectDisallowed: true, allowPrivateNetwork: true, debug: true }
+const route: RouteCorsOptions = { credentials: true }
+const decide: OriginFunction = (origin) => Promise.resolve(origin === 'https://a.com')
+// @ts-expect-error RouteCorsOptions has no logLevel
+const badRoute: RouteCorsOptions = { logLevel: 'info' }
+export { options, route, decide, badRoute, config }
