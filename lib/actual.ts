@@ -15,8 +15,9 @@ function grant (reply: FastifyReply, policy: Policy, allowOrigin: string): void 
 export function handleActual (rule: OriginRule, policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const origin = request.headers.origin
   if (rule.kind === 'static') {
+    // The same header on every response (no Vary needed); the browser compares it with its origin.
     grant(reply, policy, rule.value)
-    if (origin !== undefined && policy.rejectDisallowed && !rule.allows(origin)) return withhold(policy, request, reply, origin, done)
+    if (origin !== undefined && !rule.allows(origin)) return withhold(policy, request, reply, origin, done)
     return done()
   }
   if (origin === undefined) return done()

@@ -2,13 +2,10 @@
 // request gets its route's CORS headers before auth or other hooks can reply.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { handleActual } from './actual.js'
-import { handlePreflight, type RouteCors } from './preflight.js'
+import { handlePreflight, type PathEntry, type RouteCors } from './preflight.js'
 import { kPreflightRoute, kRouteCors } from './routes.js'
 import type { Scope } from './scope.js'
-import type { PathEntry } from './preflight.js'
-import { addVary } from './vary.js'
-
-const VARY_ORIGIN = ['Origin']
+import { addVaryOrigin } from './vary.js'
 
 export function requestHandler (scope: Scope) {
   const fallback = scope.policy
@@ -25,7 +22,7 @@ export function requestHandler (scope: Scope) {
     if (route === undefined) {
       // No route matched (a 404): the scope's own policy, Vary set here since no route hook will run.
       if (fallback.origin === undefined) return done()
-      if (fallback.varyOnOrigin) addVary(reply, VARY_ORIGIN, 'Origin')
+      if (fallback.varyOnOrigin) addVaryOrigin(reply)
       return handleActual(fallback.origin, fallback, request, reply, done)
     }
     const policy = route.policy

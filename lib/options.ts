@@ -245,7 +245,7 @@ function checkRegExp (regexp: RegExp): { why: string, fix: string } | undefined 
       fix: "escape it as '\\.'"
     }
   }
-  if (!safeRegex(regexp)) {
+  if (!safeRegex(withoutOptionalQuantifiers(source))) {
     return {
       why: `${String(regexp)} can backtrack catastrophically on a long Origin (nested quantifiers)`,
       fix: "simplify it, or use a pattern string such as 'https://*.example.com'"
@@ -265,4 +265,26 @@ function literalDotIndex (source: string): number {
     else if (c === '.' && !'*+?{'.includes(source[i + 1])) return i
   }
   return -1
+}
+
+/**
+ * The source without '?' quantifiers, for safe-regex2, which counts '?' as a
+ * repetition and so refuses the linear `^https://([a-z]+\.)?example\.com$`.
+ * An optional atom cannot make backtracking exponential; '(?' group syntax stays.
+ */
+function withoutOptionalQuantifiers (source: string): string {
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') {
+      out += c + source[++i]
+      continue
+    }
+    if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '?' && source[i - 1] !== '(') continue
+    out += c
+  }
+  return out
 }

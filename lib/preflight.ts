@@ -52,16 +52,18 @@ export function handlePreflight (entry: PathEntry | undefined, request: FastifyR
   const method = request.headers['access-control-request-method'] as string
   const origin = request.headers.origin as string
   const target = entry?.routes.get(method)
-  if (target === undefined) return refuse(request, reply, 'preflight', 'no-route')
+  if (target === undefined) return refuseNoRoute(entry, origin, request, reply)
   const policy = target.policy
   if (policy === undefined || policy.origin === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
   if (!policy.preflight) return done()
-  const verdict = allowedOrigin(policy.origin, origin, request)
-  if (typeof verdict === 'string') return answer(policy, target.entry, verdict, method, request, reply, done)
-  if (verdict === undefined) return refuseOrigin(policy, origin, request, reply)
-  verdict.then(value => value === undefined
+  settle(allowedOrigin(policy.origin, origin, request), allowOrigin => allowOrigin === undefined
     ? refuseOrigin(policy, origin, request, reply)
-    : answer(policy, target.entry, value, method, request, reply, done))
+    : answer(policy, target.entry, allowOrigin, method, request, reply, done))
+}
+
+function settle<T> (value: T | Promise<T>, then: (value: T) => void): void {
+  if (value instanceof Promise) value.then(then)
+  else then(value)
 }
 
 function refuseOrigin (policy: Policy, origin: string, request: FastifyRequest, reply: FastifyReply): void {
@@ -69,12 +71,42 @@ function refuseOrigin (policy: Policy, origin: string, request: FastifyRequest, 
   refuse(request, reply, 'preflight', refusalReason(origin))
 }
 
+/**
+ * No route for the method at this path. With `debug` on a sibling route that
+ * allows the origin, answer like a refused method, so that Chromium names it.
+ */
+function refuseNoRoute (entry: PathEntry | undefined, origin: string, request: FastifyRequest, reply: FastifyReply): void {
+  let sibling: Policy | undefined
+  for (const route of entry?.routes.values() ?? []) {
+    if (route.policy?.origin !== undefined && route.policy.debug) sibling = route.policy
+  }
+  if (sibling === undefined) return refuse(request, reply, 'preflight', 'no-route')
+  const policy = sibling
+  settle(allowedOrigin(policy.origin!, origin, request), allowOrigin => allowOrigin === undefined
+    ? refuse(request, reply, 'preflight', 'no-route')
+    : refuseForDebugging(policy, allowOrigin, (entry as PathEntry).allowMethods, undefined, 'no-route', request, reply))
+}
+
+/**
+ * Debug: a 2xx carrying the allowed origin and what was checked, so that
+ * Chromium's console names the method or header instead of "HTTP ok status".
+ * 200 rather than optionsSuccessStatus: a 204 would drop the reason from the body.
+ */
+function refuseForDebugging (policy: Policy, allowOrigin: string, allowMethods: string, allowHeaders: string | undefined, reason: Reason, request: FastifyRequest, reply: FastifyReply): void {
+  logRefusal(request, 'preflight', reason)
+  addPreflightVary(reply, policy)
+  reply.header('access-control-allow-origin', allowOrigin)
+  if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+  reply.header('access-control-allow-methods', allowMethods)
+  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
+  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${reason}`)
+}
+
 function addPreflightVary (reply: FastifyReply, policy: Policy): void {
   if (policy.preflightVary.length > 0) addVary(reply, policy.preflightVary, policy.preflightVaryValue)
 }
 
 function answer (policy: Policy, entry: PathEntry, allowOrigin: string, method: string, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  addPreflightVary(reply, policy)
   const allowMethods = policy.allowMethods ?? entry.allowMethods
   const methodAllowed = policy.methods === undefined || policy.methods.has(method)
   const headers = methodAllowed
@@ -82,18 +114,11 @@ function answer (policy: Policy, entry: PathEntry, allowOrigin: string, method: 
     : undefined
   if (headers === undefined || !headers.ok) {
     const reason = headers === undefined ? 'method-not-allowed' : headers.reason
-    if (!policy.debug) return refuse(request, reply, 'preflight', reason)
-    // Debug: a 2xx carrying the allowed origin and what was checked, so that
-    // Chromium's console names the method or header instead of "HTTP ok status".
-    logRefusal(request, 'preflight', reason)
-    reply.header('access-control-allow-origin', allowOrigin)
-    if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
-    reply.header('access-control-allow-methods', allowMethods)
-    if (headers?.granted !== undefined) reply.header('access-control-allow-headers', headers.granted)
-    // 200 rather than optionsSuccessStatus: a 204 would drop the reason from the body.
-    reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${reason}`)
-    return
+    if (policy.debug) return refuseForDebugging(policy, allowOrigin, allowMethods, headers?.granted, reason, request, reply)
+    addPreflightVary(reply, policy)
+    return refuse(request, reply, 'preflight', reason)
   }
+  addPreflightVary(reply, policy)
   reply.code(policy.successStatus)
   reply.header('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod,
 import type { IncomingMessage } from 'node:http'
 import { kContinued, type PathEntry, type RouteCors } from './preflight.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
-import { addVary } from './vary.js'
+import { addVaryOrigin } from './vary.js'
 
 export const kRouteCors = Symbol('cors.route')
 export const kPreflightRoute = Symbol('cors.preflightRoute')
@@ -66,10 +66,8 @@ export function installPreflightConstraint (instance: FastifyInstance): void {
   } as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 }
 
-const VARY_ORIGIN = ['Origin']
-
 function varyOnOrigin (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
-  addVary(reply, VARY_ORIGIN, 'Origin')
+  addVaryOrigin(reply)
   done(null, payload)
 }
 

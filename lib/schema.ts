@@ -15,7 +15,10 @@ const OriginFunction = Type.Function([Type.String(), Request], Type.Union([Origi
 
 const StringOrList = Type.Union([Type.String(), Type.Array(Type.String())])
 
-const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(level => Type.Literal(level)))
+const LogLevel = Type.Union([
+  Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+  Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+])
 
 /** Options that make sense both for the plugin and for one route (`config.cors`). */
 const routeProperties = {

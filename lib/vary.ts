@@ -30,3 +30,10 @@ export function addVary (reply: FastifyReply, names: readonly string[], joined: 
     if (text !== joined) reply.header('vary', mergeVary(text, names))
   }
 }
+
+const ORIGIN = ['Origin']
+
+/** Vary: Origin, for every response of a policy whose answer depends on the request's origin. */
+export function addVaryOrigin (reply: FastifyReply): void {
+  addVary(reply, ORIGIN, 'Origin')
+}

@@ -48,6 +48,16 @@ test('actual responses never carry preflight-only headers', async t => {
   t.notOk((await get(app, '/', 'https://a.com')).headers['cache-control'])
 })
 
+test('a single exact origin logs the refusal of another origin', async t => {
+  const lines: Array<Record<string, unknown>> = []
+  const app = Fastify({ logger: { level: 'debug', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  await app.register(cors, { origin: 'https://app.example.com' })
+  app.get('/', async () => 'ok')
+  await app.inject({ url: '/', headers: { origin: 'https://evil.com' } })
+  await app.inject({ url: '/', headers: { origin: 'https://app.example.com' } })
+  t.match(lines.filter(line => line.corsReason !== undefined), [{ corsReason: 'origin-not-allowed' }])
+})
+
 test('origin: true reflects any valid origin, never null or a malformed one', async t => {
   const app = await appWith({ origin: true })
   t.equal((await get(app, '/', 'https://anyone.example')).headers['access-control-allow-origin'], 'https://anyone.example')

@@ -234,6 +234,23 @@ test('debug: a refused method or header gets a 2xx with the allowed origin and w
   t.notOk(origin.headers['access-control-allow-origin'])
 })
 
+test('debug: a method with no route at the path is answered like a refused method', async t => {
+  const app = await crud({ origin: LIST, debug: true })
+  const response = await preflight(app, '/items', 'https://a.com', 'PATCH')
+  t.equal(response.statusCode, 200)
+  t.equal(response.body, 'CORS preflight refused: no-route')
+  t.same(corsHeaders(response), { 'access-control-allow-origin': 'https://a.com', 'access-control-allow-methods': 'GET, HEAD, POST', vary: 'Origin, Access-Control-Request-Headers' })
+  const stranger = await preflight(app, '/items', 'https://evil.com', 'PATCH')
+  t.equal(stranger.statusCode, 403, 'only for an origin the path allows')
+  t.same(corsHeaders(stranger), {})
+  const async = await crud({ origin: async origin => origin === 'https://a.com', debug: true })
+  t.equal((await preflight(async, '/items', 'https://a.com', 'PATCH')).statusCode, 200)
+  t.equal((await preflight(async, '/items', 'https://evil.com', 'PATCH')).statusCode, 403)
+  t.equal((await preflight(async, '/nowhere', 'https://a.com', 'GET')).statusCode, 403, 'no path, nothing to show')
+  const quiet = await crud({ origin: LIST })
+  t.equal((await preflight(quiet, '/items', 'https://a.com', 'PATCH')).statusCode, 403, 'without debug')
+})
+
 test('debug without credentials omits Access-Control-Allow-Credentials', async t => {
   const app = await crud({ debug: true, methods: ['GET'] })
   const response = await preflight(app, '/items', 'https://a.com', 'POST')

@@ -47,4 +47,5 @@ const route: RouteCorsOptions = { credentials: true }
 const decide: OriginFunction = (origin) => Promise.resolve(origin === 'https://a.com')
 // @ts-expect-error RouteCorsOptions has no logLevel
 const badRoute: RouteCorsOptions = { logLevel: 'info' }
+await app.register(cors, options)
 export { options, route, decide, badRoute, config }
