@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { openScope } from './lib/scope.js'
 import { installPreflightConstraint, routeCompiler } from './lib/routes.js'
-import { requestHandler } from './lib/hooks.js'
+import { requestHandler, varyOnNotFound } from './lib/hooks.js'
 import type { CorsOptions } from './types/index.js'
 
 export type { CorsOptions, RouteCorsOptions, OriginFunction } from './types/index.js'
@@ -18,6 +18,8 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   fastify.addHook('onRoute', routeCompiler(scope))
   // Each request reads its route's policy: preflights are answered, actual responses decorated.
   fastify.addHook('onRequest', requestHandler(scope))
+  // A 404's Vary: Origin must survive a not-found handler that sets its own Vary.
+  if (scope.policy.varyOnOrigin) fastify.addHook('onSend', varyOnNotFound)
 }
 
 export const corsPlugin = fp(cors, { fastify: '5.x', name: 'fastify-cors-exact' })

@@ -14,10 +14,10 @@ export function requestHandler (scope: Scope) {
     const route = config[kRouteCors] as RouteCors | undefined
     const headers = request.headers
     if (request.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined) {
-      const entry = (config[kPreflightRoute] as PathEntry | undefined) ?? route?.entry
-      // No route at this path: with preflights off, let the 404 happen.
-      if (entry === undefined && !fallback.preflight) return done()
-      return handlePreflight(entry, request, reply, done)
+      const target = scope.table.find(headers['access-control-request-method'] as string, request)
+      // No route for it: with preflights off, let the router's answer (404) happen.
+      if (target === undefined && !fallback.preflight) return done()
+      return handlePreflight(target, (config[kPreflightRoute] as PathEntry | undefined) ?? route?.entry, request, reply, done)
     }
     if (route === undefined) {
       // No route matched (a 404): the scope's own policy, Vary set here since no route hook will run.
@@ -29,4 +29,10 @@ export function requestHandler (scope: Scope) {
     if (route.scope !== scope.id || policy === undefined || policy.origin === undefined) return done()
     handleActual(policy.origin, policy, request, reply, done)
   }
+}
+
+/** Unmatched requests (404s) have no route hook to merge Vary into what a not-found handler sets: do it at onSend. */
+export function varyOnNotFound (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  if (request.is404) addVaryOrigin(reply)
+  done(null, payload)
 }

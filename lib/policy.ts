@@ -63,7 +63,9 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     ? { kind: 'reflect' }
     : { kind: 'list', any: allowed.any, names: new Set(allowed.names), value: (allowed.any ? ['*', ...allowed.names] : allowed.names).join(', ') }
 
-  const varyOnOrigin = origin !== undefined && origin.kind !== 'static'
+  // A static '*' or single origin is the same for every request, unless a
+  // refusal (rejectDisallowed) makes the status depend on the Origin.
+  const varyOnOrigin = origin !== undefined && (origin.kind !== 'static' || (options.rejectDisallowed && origin.value !== '*'))
   const preflightVary = [...(varyOnOrigin ? ['Origin'] : []), ...(headers.kind === 'reflect' ? ['Access-Control-Request-Headers'] : [])]
   return {
     origin,
@@ -73,7 +75,8 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     preflightVaryValue: preflightVary.join(', '),
     actualHeaders,
     preflightHeaders,
-    methods: options.methods === undefined ? undefined : new Set(options.methods),
+    // '*' (allowed without credentials) lets any method routed at the path through.
+    methods: options.methods === undefined || options.methods.includes('*') ? undefined : new Set(options.methods),
     allowMethods: options.methods?.join(', '),
     headers,
     successStatus: options.optionsSuccessStatus,

@@ -48,10 +48,15 @@ function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined)
   return { ok: true, value: rule.value }
 }
 
-export function handlePreflight (entry: PathEntry | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+/**
+ * `target` is the route the actual request will reach (see route-table.ts);
+ * `entry` the routes at the path the preflight itself was routed to, which
+ * `debug` uses to explain a method no route answers.
+ */
+export function handlePreflight (target: RouteCors | 'ambiguous' | undefined, entry: PathEntry | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const method = request.headers['access-control-request-method'] as string
   const origin = request.headers.origin as string
-  const target = entry?.routes.get(method)
+  if (target === 'ambiguous') return refuse(request, reply, 'preflight', 'ambiguous-route')
   if (target === undefined) return refuseNoRoute(entry, origin, request, reply)
   const policy = target.policy
   if (policy === undefined || policy.origin === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')

@@ -13,6 +13,7 @@ export type Reason =
   | 'too-many-headers'
   | 'headers-too-long'
   | 'no-route'
+  | 'ambiguous-route'
   | 'cors-disabled'
 
 const MESSAGES: Record<Reason, string> = {
@@ -25,6 +26,7 @@ const MESSAGES: Record<Reason, string> = {
   'too-many-headers': 'Access-Control-Request-Headers names too many headers',
   'headers-too-long': 'Access-Control-Request-Headers is too long',
   'no-route': 'no route answers this method at this path',
+  'ambiguous-route': 'routes with different CORS policies answer this method and path, told apart by something a preflight does not carry',
   'cors-disabled': 'CORS is disabled for this route'
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { kContinued, type PathEntry, type RouteCors } from './preflight.js'
+import { routeTableFor } from './route-table.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
 import { addVaryOrigin } from './vary.js'
 
@@ -80,17 +81,22 @@ function preflightRouteHandler (this: FastifyInstance, request: FastifyRequest, 
 
 /** The onRoute hook of one scope: compiles each route's policy once, at registration. */
 export function routeCompiler (scope: Scope) {
-  return function onRoute (this: FastifyInstance, route: RouteOptions & { routePath: string }): void {
+  return function onRoute (this: FastifyInstance, route: RouteOptions & { routePath: string, prefix: string }): void {
     const config = (route.config ?? {}) as Record<string | symbol, unknown>
     if (config[kPreflightRoute] !== undefined) return
     // A nested registration of the plugin owns the routes of its own scope.
     if ((this as unknown as Record<symbol, symbol>)[kScope] !== scope.id) return
 
     const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const policy = routePolicy(scope, config.cors, methods.join(','), route.url, this.log)
+    const policy = routePolicy(scope, config.cors, methods, route.url, this.log)
     const entry = entryFor(this, route.url)
     const routeCors: RouteCors = { policy, scope: scope.id, entry }
-    for (const method of methods) entry.routes.set(method, routeCors)
+    const table = routeTableFor(this)
+    const prefixRoot = route.routePath === '' && route.prefix !== '' && (route.prefixTrailingSlash ?? 'both') === 'both'
+    for (const method of methods) {
+      entry.routes.set(method, routeCors)
+      table.add(method, route.url, route.constraints, routeCors, prefixRoot)
+    }
     entry.allowMethods = [...entry.routes]
       .filter(([, rc]) => rc.policy?.origin !== undefined)
       .map(([method]) => method)

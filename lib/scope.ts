@@ -1,8 +1,10 @@
 // One registration of the plugin: its checked options, its compiled policy,
 // and the compilation of a route's `config.cors` on top of them.
+import type { FastifyInstance } from 'fastify'
 import { alreadyRegisteredError, optionsError, type Problem } from './errors.js'
 import { checkShape, resolveOptions } from './options.js'
 import { compilePolicy, type Policy } from './policy.js'
+import { routeTableFor, type RouteTable } from './route-table.js'
 import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions, type RouteOptions } from './schema.js'
 
 export interface Scope {
@@ -11,8 +13,14 @@ export interface Scope {
   readonly policy: Policy
   readonly hideOptionsRoute: boolean
   readonly logLevel: string | undefined
-  /** Policies compiled from a route's config.cors object: the automatic HEAD route and routes sharing a config reuse them. */
-  readonly overrides: WeakMap<object, Policy | undefined>
+  /** The server's table of routes and their policies, which preflights look up. */
+  readonly table: RouteTable
+  /**
+   * Policies compiled from a route's config.cors object, by the route's URL and
+   * method, so that its automatic HEAD route reuses the GET's (and logs no
+   * warning twice), while an object changed between two routes is compiled anew.
+   */
+  readonly overrides: WeakMap<object, Map<string, Policy>>
 }
 
 /** The property through which a Fastify instance (and, by prototype, its children) names its nearest CORS scope. */
@@ -28,31 +36,38 @@ function compileChecked (options: PluginOptions, where: string, shapeProblems: P
   return compilePolicy(resolved)
 }
 
-export function openScope (instance: object, raw: unknown, log: Warn): Scope {
+export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): Scope {
   if (Object.hasOwn(instance, kScope)) throw alreadyRegisteredError()
   const options = raw as PluginOptions
   const policy = compileChecked(options, 'cors option', checkShape(PluginOptionsSchema, raw), log)
   const id = Symbol('cors.scope.id')
   Object.defineProperty(instance, kScope, { value: id })
-  return { id, options, policy, hideOptionsRoute: options.hideOptionsRoute !== false, logLevel: options.logLevel, overrides: new WeakMap() }
+  return { id, options, policy, hideOptionsRoute: options.hideOptionsRoute !== false, logLevel: options.logLevel, table: routeTableFor(instance), overrides: new WeakMap() }
 }
 
 /**
  * The policy of one route: the scope's own, none for `cors: false`, or the
  * scope's options with the route's overrides, checked as a whole.
  */
-export function routePolicy (scope: Scope, override: unknown, method: string, url: string, log: Warn): Policy | undefined {
+export function routePolicy (scope: Scope, override: unknown, methods: string[], url: string, log: Warn): Policy | undefined {
   if (override === undefined) return scope.policy
   if (override === false) return undefined
-  const where = `route ${method} ${url}: config.cors option`
+  const where = `route ${methods.join(',')} ${url}: config.cors option`
   if (typeof override !== 'object' || override === null) {
     throw optionsError([{ kind: 'invalidOption', option: '(config.cors)', why: `got ${String(override)}`, fix: 'use false to turn CORS off for the route, or an object of options' }], where)
   }
-  if (scope.overrides.has(override)) return scope.overrides.get(override)
+  const key = `${methods.map(method => method === 'HEAD' ? 'GET' : method).join(',')} ${url}`
+  let compiled = scope.overrides.get(override)
+  const cached = compiled?.get(key)
+  if (cached !== undefined) return cached
   const merged = { ...scope.options, ...(override as RouteOptions) }
   delete merged.hideOptionsRoute
   delete merged.logLevel
   const policy = compileChecked(merged, where, checkShape(RouteOptionsSchema, override), log)
-  scope.overrides.set(override, policy)
+  if (compiled === undefined) {
+    compiled = new Map()
+    scope.overrides.set(override, compiled)
+  }
+  compiled.set(key, policy)
   return policy
 }

@@ -147,6 +147,22 @@ test("Vary set by a handler or another plugin is kept, merged without duplicates
   t.equal((await get(app, '/hook')).headers.vary, 'Accept-Language, Origin')
 })
 
+test("a not-found handler's Vary is merged with Vary: Origin", async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
+    app.setNotFoundHandler(async (_request, reply) => reply.code(404).header('vary', 'Accept-Language').send('nope'))
+    app.get('/found', async (_request, reply) => reply.header('vary', 'Accept-Language').send('ok'))
+  })
+  for (const origin of ['https://a.com', 'https://evil.com']) {
+    t.equal((await get(app, '/missing', origin)).headers.vary, 'Accept-Language, Origin', origin)
+    t.equal((await get(app, '/found', origin)).headers.vary, 'Accept-Language, Origin', origin)
+  }
+})
+
+test('a static policy adds no Vary on 404s either', async t => {
+  const app = await appWith({ origin: 'https://a.com' })
+  t.notOk((await get(app, '/missing', 'https://a.com')).headers.vary)
+})
+
 test('CORS headers are set before later hooks, so an auth rejection is readable', async t => {
   const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
     app.addHook('onRequest', async (_request, reply) => reply.code(401).send({ error: 'login first' }))
@@ -177,8 +193,11 @@ test('rejectDisallowed answers 403 before the handler for a disallowed cross-ori
 
 test('rejectDisallowed with a single exact origin or a function', async t => {
   const single = await appWith({ origin: 'https://a.com', rejectDisallowed: true })
-  t.equal((await get(single, '/', 'https://evil.com')).statusCode, 403)
+  const refused = await get(single, '/', 'https://evil.com')
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.headers.vary, 'Origin', 'the status depends on the Origin, so caches must vary')
   t.equal((await get(single, '/', 'https://a.com')).statusCode, 200)
+  t.equal((await get(single, '/', 'https://a.com')).headers.vary, 'Origin')
   const fn = await appWith({ origin: async (origin) => origin === 'https://a.com', rejectDisallowed: true })
   t.equal((await get(fn, '/', 'https://evil.com')).statusCode, 403)
   t.equal((await get(fn, '/', 'https://a.com')).statusCode, 200)

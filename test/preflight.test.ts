@@ -49,6 +49,14 @@ test('a configured methods list replaces the derived one and refuses others', as
   t.same(corsHeaders(refused), { vary: 'Access-Control-Request-Headers' })
 })
 
+test("methods: '*' allows every method routed at the path, and says '*'", async t => {
+  const app = await crud({ origin: 'https://a.com', methods: '*' })
+  const response = await preflight(app, '/items/1', 'https://a.com', 'DELETE')
+  t.equal(response.statusCode, 204)
+  t.equal(response.headers['access-control-allow-methods'], '*')
+  t.equal((await preflight(app, '/items/1', 'https://a.com', 'PATCH')).body, 'CORS preflight refused: no-route')
+})
+
 test('method matching is case-sensitive, as in browsers', async t => {
   const app = await crud({})
   const response = await preflight(app, '/items', 'https://x.com', 'post')

@@ -86,6 +86,59 @@ test('parametric and wildcard routes: a preflight finds the route the request wi
   t.equal((await preflight(app, '/files/a/b.txt', 'https://other.com', 'GET')).statusCode, 403)
 })
 
+test('a preflight finds the route of the requested method, wherever it is declared', async t => {
+  const app = await appWith({}, app => {
+    app.get('/users/me', { config: { cors: { origin: 'https://me.com' } } }, async () => 'me')
+    app.put('/users/:id', { config: { cors: { origin: 'https://users.com' } } }, async () => 'u')
+    app.get('/', async () => 'root')
+    app.all('/files/*', { config: { cors: { origin: 'https://files.com' } } }, async () => 'f')
+  })
+  const put = await preflight(app, '/users/me?x=1', 'https://users.com', 'PUT')
+  t.equal(put.statusCode, 204, 'PUT /users/me reaches PUT /users/:id')
+  t.equal(put.headers['access-control-allow-methods'], 'PUT')
+  t.equal((await preflight(app, '/users/me', 'https://me.com', 'PUT')).statusCode, 403, "with that route's policy")
+  t.equal((await preflight(app, '/users/me', 'https://me.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/files/a', 'https://files.com', 'DELETE')).statusCode, 204)
+})
+
+test('routes told apart by Host get their own policy on preflights', async t => {
+  const app = await appWith({}, app => {
+    app.put('/', { constraints: { host: 'a.test' }, config: { cors: { origin: 'https://a.com' } } }, async () => 'a')
+    app.put('/', { constraints: { host: 'b.test' }, config: { cors: { origin: 'https://b.com' } } }, async () => 'b')
+  })
+  const host = (name: string) => ({ host: name })
+  t.equal((await preflight(app, '/', 'https://a.com', 'PUT', undefined, host('a.test'))).statusCode, 204)
+  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('a.test'))).statusCode, 403)
+  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('b.test'))).statusCode, 204)
+  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('c.test'))).body, 'CORS preflight refused: no-route')
+})
+
+test('routes told apart by something a preflight does not carry: refused unless their policies agree', async t => {
+  const app = Fastify()
+  app.addConstraintStrategy({
+    name: 'tenant',
+    storage () {
+      const stores = new Map<string, unknown>()
+      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
+    },
+    deriveConstraint: (req: { headers: Record<string, unknown> }) => req.headers['x-tenant'] as string
+  } as Parameters<typeof app.addConstraintStrategy>[0])
+  await app.register(cors)
+  app.put('/x', { constraints: { tenant: 'one' }, config: { cors: { origin: 'https://one.com' } } }, async () => 'one')
+  app.put('/x', { constraints: { tenant: 'two' }, config: { cors: { origin: 'https://two.com' } } }, async () => 'two')
+  app.delete('/y', { constraints: { tenant: 'one' } }, async () => 'one')
+  app.delete('/y', { constraints: { tenant: 'two' } }, async () => 'two')
+  app.get('/z', { constraints: { version: '1.0.0' }, config: { cors: { origin: 'https://v1.com' } } }, async () => 'v1')
+  app.get('/z', async () => 'unversioned')
+  await app.ready()
+  const refused = await preflight(app, '/x', 'https://one.com', 'PUT')
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.body, 'CORS preflight refused: ambiguous-route')
+  t.equal((await preflight(app, '/y', 'https://any.com', 'DELETE')).statusCode, 204, 'same policy: no ambiguity')
+  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).statusCode, 204, 'a preflight carries no Accept-Version: the unversioned route answers')
+  t.equal((await app.inject({ url: '/z', headers: { 'accept-version': '1.0.0', origin: 'https://v1.com' } })).headers['access-control-allow-origin'], 'https://v1.com')
+})
+
 test('prefixed routes, including the prefix root with and without a trailing slash', async t => {
   const app = await appWith({}, async app => {
     await app.register(async api => {
@@ -97,6 +150,15 @@ test('prefixed routes, including the prefix root with and without a trailing sla
   t.equal((await preflight(app, '/api', 'https://x.com', 'GET')).statusCode, 204)
   t.equal((await preflight(app, '/api/', 'https://x.com', 'GET')).statusCode, 204)
   t.equal((await get(app, '/api/', 'https://x.com')).headers['access-control-allow-origin'], '*')
+})
+
+test('a prefix root with ignoreTrailingSlash', async t => {
+  const app = Fastify({ ignoreTrailingSlash: true })
+  await app.register(cors)
+  await app.register(async api => { api.post('/', async () => 'root') }, { prefix: '/api' })
+  await app.ready()
+  t.equal((await preflight(app, '/api', 'https://x.com', 'POST')).statusCode, 204)
+  t.equal((await preflight(app, '/api/', 'https://x.com', 'POST')).statusCode, 204)
 })
 
 test("apps with their own OPTIONS routes, declared before or after, and app.all('*') keep working", async t => {
@@ -219,6 +281,18 @@ test('a config object shared between routes is not modified', async t => {
   })
   t.same(Object.getOwnPropertySymbols(config), [])
   t.equal((await get(app, '/two', 'https://x.com')).headers['access-control-allow-origin'], 'https://shared.com')
+})
+
+test('a config.cors object changed between two routes is compiled anew', async t => {
+  const shared: { origin: string } = { origin: 'https://a.com' }
+  const app = await appWith({}, app => {
+    app.get('/b', { config: { cors: shared } }, async () => 'b')
+    shared.origin = 'https://c.com'
+    app.get('/c', { config: { cors: shared } }, async () => 'c')
+  })
+  t.equal((await get(app, '/b', 'https://x.com')).headers['access-control-allow-origin'], 'https://a.com')
+  t.equal((await get(app, '/c', 'https://x.com')).headers['access-control-allow-origin'], 'https://c.com')
+  t.equal((await preflight(app, '/c', 'https://c.com', 'GET')).statusCode, 204)
 })
 
 test('routes declared before the plugin only get the scope policy on responses; their preflights are refused', async t => {

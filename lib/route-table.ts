@@ -1,0 +1,78 @@
+// How a preflight finds the route its actual request will reach: a copy of the
+// app's route table in find-my-way, Fastify's own router, with the same
+// options, holding each route's CORS policy. Looking up (requested method, URL)
+// there answers exactly as Fastify will, across parametric and wildcard routes
+// at other paths and host constraints.
+import Router from 'find-my-way'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { RouteCors } from './preflight.js'
+
+interface Slot {
+  route: RouteCors
+  /** Routes that Fastify tells apart by a constraint a preflight does not carry (e.g. version), with different policies. */
+  ambiguous: boolean
+}
+
+export interface RouteTable {
+  /** `prefixRoot`: the route is a prefix's root, which Fastify also serves with a trailing slash. */
+  add: (method: string, url: string, constraints: Record<string, unknown> | undefined, route: RouteCors, prefixRoot: boolean) => void
+  /** The route for the preflight's requested method and URL, 'ambiguous', or undefined when none. */
+  find: (method: string, request: FastifyRequest) => RouteCors | 'ambiguous' | undefined
+}
+
+const tables = new WeakMap<object, RouteTable>()
+
+const noop = (): void => {}
+
+/** One table per server, shared by every scope of the plugin. */
+export function routeTableFor (instance: FastifyInstance): RouteTable {
+  let table = tables.get(instance.server)
+  if (table === undefined) {
+    table = createTable(instance)
+    tables.set(instance.server, table)
+  }
+  return table
+}
+
+function createTable (instance: FastifyInstance): RouteTable {
+  const config = instance.initialConfig as FastifyInstance['initialConfig'] & { allowUnsafeRegex?: boolean, useSemicolonDelimiter?: boolean }
+  const router = Router({
+    caseSensitive: config.caseSensitive,
+    ignoreTrailingSlash: config.ignoreTrailingSlash,
+    ignoreDuplicateSlashes: config.ignoreDuplicateSlashes,
+    maxParamLength: config.maxParamLength,
+    allowUnsafeRegex: config.allowUnsafeRegex,
+    useSemicolonDelimiter: config.useSemicolonDelimiter
+  } as Router.Config<Router.HTTPVersion.V1>)
+  const slots = new Map<string, Slot>()
+  const methods = new Set<string>()
+
+  const table: RouteTable = {
+    add (method, url, constraints, route, prefixRoot) {
+      if (prefixRoot && config.ignoreTrailingSlash !== true) table.add(method, `${url}/`, constraints, route, false)
+      // Only the constraints a preflight carries (Host) or that keep routes apart (version) are copied;
+      // routes that then collide are told apart by nothing the preflight says.
+      const kept: Record<string, unknown> = {}
+      if (constraints?.host !== undefined) kept.host = constraints.host
+      if (constraints?.version !== undefined) kept.version = constraints.version
+      const key = `${method} ${url.replace(/:[A-Za-z0-9_$]+/g, ':')} ${String(kept.host)} ${String(kept.version)}`
+      const slot = slots.get(key)
+      if (slot !== undefined) {
+        if (slot.route.policy !== route.policy) slot.ambiguous = true
+        return
+      }
+      const fresh: Slot = { route, ambiguous: false }
+      slots.set(key, fresh)
+      methods.add(method)
+      router.on(method as Router.HTTPMethod, url, { constraints: kept }, noop, fresh)
+    },
+    find (method, request) {
+      if (!methods.has(method)) return undefined
+      const found = router.find(method as Router.HTTPMethod, request.raw.url as string, { host: request.headers.host, version: request.headers['accept-version'] })
+      if (found === null) return undefined
+      const slot = found.store as Slot
+      return slot.ambiguous ? 'ambiguous' : slot.route
+    }
+  }
+  return table
+}
