@@ -22,8 +22,6 @@ export interface RouteTable {
 
 const tables = new WeakMap<object, RouteTable>()
 
-const noop = (): void => {}
-
 /** One table per server, shared by every scope of the plugin. */
 export function routeTableFor (instance: FastifyInstance): RouteTable {
   let table = tables.get(instance.server)
@@ -50,12 +48,12 @@ function createTable (instance: FastifyInstance): RouteTable {
   const table: RouteTable = {
     add (method, url, constraints, route, prefixRoot) {
       if (prefixRoot && config.ignoreTrailingSlash !== true) table.add(method, `${url}/`, constraints, route, false)
-      // Only the constraints a preflight carries (Host) or that keep routes apart (version) are copied;
-      // routes that then collide are told apart by nothing the preflight says.
+      // Only Host is copied: it is the one constraint a preflight carries. Routes
+      // that then collide (version: Accept-Version is never in a preflight; custom
+      // constraints) are told apart by nothing the preflight says.
       const kept: Record<string, unknown> = {}
       if (constraints?.host !== undefined) kept.host = constraints.host
-      if (constraints?.version !== undefined) kept.version = constraints.version
-      const key = `${method} ${url.replace(/:[A-Za-z0-9_$]+/g, ':')} ${String(kept.host)} ${String(kept.version)}`
+      const key = `${method} ${url.replace(/:[A-Za-z0-9_$]+/g, ':')} ${String(kept.host)}`
       const slot = slots.get(key)
       if (slot !== undefined) {
         if (slot.route.policy !== route.policy) slot.ambiguous = true
@@ -64,11 +62,12 @@ function createTable (instance: FastifyInstance): RouteTable {
       const fresh: Slot = { route, ambiguous: false }
       slots.set(key, fresh)
       methods.add(method)
-      router.on(method as Router.HTTPMethod, url, { constraints: kept }, noop, fresh)
+      // The handler is never called: only the store is looked up.
+      router.on(method as Router.HTTPMethod, url, { constraints: kept }, Function.prototype as Router.Handler<Router.HTTPVersion.V1>, fresh)
     },
     find (method, request) {
       if (!methods.has(method)) return undefined
-      const found = router.find(method as Router.HTTPMethod, request.raw.url as string, { host: request.headers.host, version: request.headers['accept-version'] })
+      const found = router.find(method as Router.HTTPMethod, request.raw.url as string, { host: request.headers.host })
       if (found === null) return undefined
       const slot = found.store as Slot
       return slot.ambiguous ? 'ambiguous' : slot.route

@@ -135,8 +135,16 @@ test('routes told apart by something a preflight does not carry: refused unless 
   t.equal(refused.statusCode, 403)
   t.equal(refused.body, 'CORS preflight refused: ambiguous-route')
   t.equal((await preflight(app, '/y', 'https://any.com', 'DELETE')).statusCode, 204, 'same policy: no ambiguity')
-  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).statusCode, 204, 'a preflight carries no Accept-Version: the unversioned route answers')
+  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).body, 'CORS preflight refused: ambiguous-route', 'a preflight carries no Accept-Version')
   t.equal((await app.inject({ url: '/z', headers: { 'accept-version': '1.0.0', origin: 'https://v1.com' } })).headers['access-control-allow-origin'], 'https://v1.com')
+})
+
+test('a versioned route is preflighted with its policy (the preflight never carries Accept-Version)', async t => {
+  const app = await appWith({ origin: ['https://x.com', 'https://y.com'] }, app => {
+    app.put('/one', { constraints: { version: '1.0.0' } }, async () => 'v1')
+    app.put('/one', { constraints: { version: '2.0.0' } }, async () => 'v2')
+  })
+  t.equal((await preflight(app, '/one', 'https://x.com', 'PUT', 'accept-version')).statusCode, 204)
 })
 
 test('prefixed routes, including the prefix root with and without a trailing slash', async t => {
