@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from './origins.js'
 import { allowedOrigin, type OriginRule, type Policy } from './policy.js'
-import { logRefusal, refuse } from './reasons.js'
+import { debugEnabled, logRefusal, refuse } from './reasons.js'
 
 function grant (reply: FastifyReply, policy: Policy, allowOrigin: string): void {
   reply.header('access-control-allow-origin', allowOrigin)
@@ -37,9 +37,9 @@ export function handleActual (rule: OriginRule, policy: Policy, request: Fastify
 }
 
 function withhold (policy: Policy, request: FastifyRequest, reply: FastifyReply, origin: string, done: HookHandlerDoneFunction): void {
-  const reason = refusalReason(origin)
-  if (policy.rejectDisallowed && !isSameOrigin(request, origin)) return refuse(request, reply, 'request', reason)
-  logRefusal(request, 'request', reason)
+  if (policy.rejectDisallowed && !isSameOrigin(request, origin)) return refuse(request, reply, 'request', refusalReason(origin))
+  // The reason costs a validation of the Origin: only worth it when someone reads it.
+  if (debugEnabled(request)) logRefusal(request, 'request', refusalReason(origin))
   done()
 }
 

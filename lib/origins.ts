@@ -118,6 +118,8 @@ export function buildMatcher (parts: MatcherParts): OriginMatcher {
   // A RegExp with g or y keeps state between calls (lastIndex): strip them.
   const regexps = parts.regexps.map(r => new RegExp(`^(?:${r.source.slice(1, -1)})$`, r.flags.replace(/[gy]/g, '')))
   const any = parts.any
+  // Only exact origins: a Set lookup says it all (a configured origin is valid by construction).
+  if (!any && !hasPatterns && regexps.length === 0) return { exact, allows: (origin: string) => exact.has(origin) }
   return {
     exact,
     allows (origin: string): boolean {

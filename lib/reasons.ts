@@ -41,6 +41,12 @@ const LOG_LINES = Object.fromEntries((['preflight', 'request'] as const).map(kin
   }])
 )])) as Record<Kind, Record<Reason, { bindings: object, message: string, body: string }>>
 
+/** Whether the request's logger writes debug lines (Fastify's silent default logger has no isLevelEnabled). */
+export function debugEnabled (request: FastifyRequest): boolean {
+  const log = request.log as FastifyRequest['log'] & { isLevelEnabled?: (level: string) => boolean }
+  return log.isLevelEnabled?.('debug') === true
+}
+
 export function logRefusal (request: FastifyRequest, kind: Kind, reason: Reason): void {
   const line = LOG_LINES[kind][reason]
   request.log.debug(line.bindings, line.message)
