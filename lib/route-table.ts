@@ -22,6 +22,11 @@ export interface RouteTable {
 
 const tables = new WeakMap<object, RouteTable>()
 
+/** Routes that differ only in parameter names share a router node: one key for both. */
+export function pathKey (url: string): string {
+  return url.replace(/:[A-Za-z0-9_$]+/g, ':')
+}
+
 /** One table per server, shared by every scope of the plugin. */
 export function routeTableFor (instance: FastifyInstance): RouteTable {
   let table = tables.get(instance.server)
@@ -53,7 +58,7 @@ function createTable (instance: FastifyInstance): RouteTable {
       // constraints) are told apart by nothing the preflight says.
       const kept: Record<string, unknown> = {}
       if (constraints?.host !== undefined) kept.host = constraints.host
-      const key = `${method} ${url.replace(/:[A-Za-z0-9_$]+/g, ':')} ${String(kept.host)}`
+      const key = `${method} ${pathKey(url)} ${String(kept.host)}`
       const slot = slots.get(key)
       if (slot !== undefined) {
         if (slot.route.policy !== route.policy) slot.ambiguous = true

@@ -1,12 +1,13 @@
-// How a request finds its route's policy. Each route carries its compiled
-// policy in its config; each path has an entry listing its routes by method,
-// which a preflight uses to find the route the actual request will reach; and
-// each path gets an OPTIONS route that only preflights can match (a router
-// constraint), so it never collides with the app's own OPTIONS or '*' routes.
+// Route registration. Each route carries its compiled policy in its config and
+// is copied into the route table that preflights look up (route-table.ts);
+// each path pattern has an entry listing its routes by method (the default
+// Access-Control-Allow-Methods); and each path gets an OPTIONS route that only
+// preflights can match (a router constraint), so that preflights reach the
+// plugin's hook without colliding with the app's own OPTIONS or '*' routes.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { kContinued, type PathEntry, type RouteCors } from './preflight.js'
-import { routeTableFor } from './route-table.js'
+import { pathKey, routeTableFor } from './route-table.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
 import { addVaryOrigin } from './vary.js'
 
@@ -24,11 +25,6 @@ interface RegistryEntry extends PathEntry {
 // One registry per server, shared by all its scopes: two scopes may declare
 // routes at the same path, and a preflight must find either.
 const registries = new WeakMap<object, Map<string, RegistryEntry>>()
-
-/** Routes that differ only in parameter names share a router node, so they share an entry. */
-function pathKey (url: string): string {
-  return url.replace(/:[A-Za-z0-9_$]+/g, ':')
-}
 
 function entryFor (instance: FastifyInstance, url: string): RegistryEntry {
   let registry = registries.get(instance.server)
