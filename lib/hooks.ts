@@ -20,7 +20,8 @@ export function requestHandler (scope: Scope) {
       return handlePreflight(target, (config[kPreflightRoute] as PathEntry | undefined) ?? route?.entry, request, reply, done)
     }
     if (route === undefined) {
-      // No route matched (a 404): the scope's own policy, Vary set here since no route hook will run.
+      // No compiled route (a 404, or a route declared before the plugin): the scope's own policy.
+      // No route hook will add Vary; for 404s varyOnNotFound merges it again at onSend.
       if (fallback.origin === undefined) return done()
       if (fallback.varyOnOrigin) addVaryOrigin(reply)
       return handleActual(fallback.origin, fallback, request, reply, done)

@@ -4,8 +4,16 @@
 // there answers exactly as Fastify will, across parametric and wildcard routes
 // at other paths and host constraints.
 import Router from 'find-my-way'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { RouteCors } from './preflight.js'
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import type { PathEntry, RouteCors } from './preflight.js'
+
+/** The routes at one path pattern, shared by every scope that declares routes there. */
+export interface PathRecord extends PathEntry {
+  /** Whether the plugin's preflight-only OPTIONS route exists for this path. */
+  preflightRoute: boolean
+  /** The app's own OPTIONS handler at this path, which the preflight route defers to. */
+  ownOptions: { handler: RouteHandlerMethod, instance: FastifyInstance } | undefined
+}
 
 interface Slot {
   route: RouteCors
@@ -18,6 +26,8 @@ export interface RouteTable {
   add: (method: string, url: string, constraints: Record<string, unknown> | undefined, route: RouteCors, prefixRoot: boolean) => void
   /** The route for the preflight's requested method and URL, 'ambiguous', or undefined when none. */
   find: (method: string, request: FastifyRequest) => RouteCors | 'ambiguous' | undefined
+  /** The record of a path pattern (routes differing only in parameter names share one). */
+  pathAt: (url: string) => PathRecord
 }
 
 const tables = new WeakMap<object, RouteTable>()
@@ -27,7 +37,7 @@ export function pathKey (url: string): string {
   return url.replace(/:[A-Za-z0-9_$]+/g, ':')
 }
 
-/** One table per server, shared by every scope of the plugin. */
+/** One table per server, shared by every scope of the plugin: two scopes may declare routes at one path. */
 export function routeTableFor (instance: FastifyInstance): RouteTable {
   let table = tables.get(instance.server)
   if (table === undefined) {
@@ -49,6 +59,7 @@ function createTable (instance: FastifyInstance): RouteTable {
   } as Router.Config<Router.HTTPVersion.V1>)
   const slots = new Map<string, Slot>()
   const methods = new Set<string>()
+  const paths = new Map<string, PathRecord>()
 
   const table: RouteTable = {
     add (method, url, constraints, route, prefixRoot) {
@@ -76,6 +87,15 @@ function createTable (instance: FastifyInstance): RouteTable {
       if (found === null) return undefined
       const slot = found.store as Slot
       return slot.ambiguous ? 'ambiguous' : slot.route
+    },
+    pathAt (url) {
+      const key = pathKey(url)
+      let record = paths.get(key)
+      if (record === undefined) {
+        record = { routes: new Map(), allowMethods: '', preflightRoute: false, ownOptions: undefined }
+        paths.set(key, record)
+      }
+      return record
     }
   }
   return table

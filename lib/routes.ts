@@ -4,10 +4,10 @@
 // Access-Control-Allow-Methods); and each path gets an OPTIONS route that only
 // preflights can match (a router constraint), so that preflights reach the
 // plugin's hook without colliding with the app's own OPTIONS or '*' routes.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { kContinued, type PathEntry, type RouteCors } from './preflight.js'
-import { pathKey, routeTableFor } from './route-table.js'
+import { kContinued, type RouteCors } from './preflight.js'
+import type { PathRecord } from './route-table.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
 import { addVaryOrigin } from './vary.js'
 
@@ -16,30 +16,6 @@ export const kPreflightRoute = Symbol('cors.preflightRoute')
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
-
-interface RegistryEntry extends PathEntry {
-  preflightRoute: boolean
-  ownOptions: { handler: RouteHandlerMethod, instance: FastifyInstance } | undefined
-}
-
-// One registry per server, shared by all its scopes: two scopes may declare
-// routes at the same path, and a preflight must find either.
-const registries = new WeakMap<object, Map<string, RegistryEntry>>()
-
-function entryFor (instance: FastifyInstance, url: string): RegistryEntry {
-  let registry = registries.get(instance.server)
-  if (registry === undefined) {
-    registry = new Map()
-    registries.set(instance.server, registry)
-  }
-  const key = pathKey(url)
-  let entry = registry.get(key)
-  if (entry === undefined) {
-    entry = { routes: new Map(), allowMethods: '', preflightRoute: false, ownOptions: undefined }
-    registry.set(key, entry)
-  }
-  return entry
-}
 
 /** A router constraint that only a preflight satisfies; other requests fall through to unconstrained routes. */
 export function installPreflightConstraint (instance: FastifyInstance): void {
@@ -69,7 +45,7 @@ function varyOnOrigin (_request: FastifyRequest, reply: FastifyReply, payload: u
 }
 
 function preflightRouteHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
-  const entry = (request.routeOptions.config as unknown as Record<symbol, RegistryEntry>)[kPreflightRoute]
+  const entry = (request.routeOptions.config as unknown as Record<symbol, PathRecord>)[kPreflightRoute]
   if (entry.ownOptions !== undefined) return entry.ownOptions.handler.call(entry.ownOptions.instance, request, reply)
   if ((request as unknown as Record<symbol, boolean>)[kContinued] === true) return reply.send()
   reply.callNotFound()
@@ -85,9 +61,9 @@ export function routeCompiler (scope: Scope) {
 
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const policy = routePolicy(scope, config.cors, methods, route.url, this.log)
-    const entry = entryFor(this, route.url)
+    const table = scope.table
+    const entry = table.pathAt(route.url)
     const routeCors: RouteCors = { policy, scope: scope.id, entry }
-    const table = routeTableFor(this)
     const prefixRoot = route.routePath === '' && route.prefix !== '' && (route.prefixTrailingSlash ?? 'both') === 'both'
     for (const method of methods) {
       entry.routes.set(method, routeCors)
