@@ -1,25 +1,38 @@
 // fastify-cors-exact: spec-exact, route-aware CORS for Fastify 5.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { openScope } from './lib/scope.js'
-import { installPreflightConstraint, routeCompiler } from './lib/routes.js'
-import { requestHandler, varyOnNotFound } from './lib/hooks.js'
+import { openScope, type Scope } from './lib/scope.js'
+import { registryFor } from './lib/registry.js'
+import { declareRequestState } from './lib/request-state.js'
+import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/routes.js'
+import { requestHandler, varyOnOrigin } from './lib/hooks.js'
 import type { CorsOptions } from './types/index.js'
 
 export type { CorsOptions, RouteCorsOptions, OriginFunction } from './types/index.js'
 export { ERROR_CODES } from './lib/errors.js'
 
+/** The registrations of the plugin in one app, by the name of their onRequest hook. */
+const registrations = new WeakMap<object, Map<string, Scope>>()
+
 async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<void> {
   // Check every option and compile the scope's policy; a bad option fails startup here.
   const scope = openScope(fastify, options, fastify.log)
-  // Preflights are routed to a per-path OPTIONS route that only they can match.
+  const registry = registryFor(fastify)
+  const scopes = registrations.get(registry) ?? new Map<string, Scope>()
+  registrations.set(registry, scopes)
+  scopes.set(`bound ${scope.hookName}`, scope)
+  declareRequestState(fastify)
+  // Preflights that no route of the app answers reach one OPTIONS route that only they can match.
   installPreflightConstraint(fastify)
-  // Each route declared after this point gets its policy compiled once.
+  addPreflightRoute(fastify, scope)
+  // Routes declared from here on have their config.cors compiled as they are declared...
   fastify.addHook('onRoute', routeCompiler(scope))
-  // Each request reads its route's policy: preflights are answered, actual responses decorated.
-  fastify.addHook('onRequest', requestHandler(scope))
-  // A 404's Vary: Origin must survive a not-found handler that sets its own Vary.
-  if (scope.policy.varyOnOrigin) fastify.addHook('onSend', varyOnNotFound)
+  // ...and when the app is ready, every route is in the registry, whatever its scope or order.
+  fastify.addHook('onReady', registryBuilder(registry, scopes))
+  // Each request is answered with its route's policy: preflights here, actual responses decorated.
+  fastify.addHook('onRequest', requestHandler(scope, registry))
+  // Vary: Origin survives a handler or not-found handler that sets its own Vary.
+  fastify.addHook('onSend', varyOnOrigin)
 }
 
 export const corsPlugin = fp(cors, { fastify: '5.x', name: 'fastify-cors-exact' })

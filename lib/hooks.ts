@@ -1,39 +1,39 @@
-// The onRequest hook of one scope: a preflight is answered here; any other
-// request gets its route's CORS headers before auth or other hooks can reply.
+// The hooks of one registration. Each request is answered by exactly one
+// registration: for a routed request, the one that governs its route (see
+// routes.ts); for a not-found request, the first whose hook runs, the outermost
+// of the not-found handler's scope, which is also the one that answers the
+// preflights of requests no route answers.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { handleActual } from './actual.js'
-import { handlePreflight, type PathEntry, type RouteCors } from './preflight.js'
-import { kPreflightRoute, kRouteCors } from './routes.js'
+import { handlePreflight } from './preflight.js'
+import type { Registry } from './registry.js'
+import { kClaimed, kVaryOrigin } from './request-state.js'
 import type { Scope } from './scope.js'
 import { addVaryOrigin } from './vary.js'
 
-export function requestHandler (scope: Scope) {
-  const fallback = scope.policy
-  return function onRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const config = request.routeOptions.config as unknown as Record<symbol, unknown>
-    const route = config[kRouteCors] as RouteCors | undefined
+export function requestHandler (scope: Scope, registry: Registry) {
+  const onRequest = function (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const route = registry.routeOf(request)
+    if (route === undefined) {
+      if (request[kClaimed]) return done()
+      request[kClaimed] = true
+    } else if (route.registration !== scope.id) {
+      return done()
+    }
     const headers = request.headers
     if (request.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined) {
-      const target = scope.table.find(headers['access-control-request-method'] as string, request)
-      // No route for it: with preflights off, let the router's answer (404) happen.
-      if (target === undefined && !fallback.preflight) return done()
-      return handlePreflight(target, (config[kPreflightRoute] as PathEntry | undefined) ?? route?.entry, request, reply, done)
+      return handlePreflight(registry, request, reply, done)
     }
-    if (route === undefined) {
-      // No compiled route (a 404, or a route declared before the plugin): the scope's own policy.
-      // No route hook will add Vary; for 404s varyOnNotFound merges it again at onSend.
-      if (fallback.origin === undefined) return done()
-      if (fallback.varyOnOrigin) addVaryOrigin(reply)
-      return handleActual(fallback.origin, fallback, request, reply, done)
-    }
-    const policy = route.policy
-    if (route.scope !== scope.id || policy === undefined || policy.origin === undefined) return done()
-    handleActual(policy.origin, policy, request, reply, done)
+    // A not-found request: the policy of the scope whose not-found handler answers it.
+    handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
   }
+  // The name by which routes.ts recognises this registration's hook among a route's hooks.
+  Object.defineProperty(onRequest, 'name', { value: scope.hookName })
+  return onRequest
 }
 
-/** Unmatched requests (404s) have no route hook to merge Vary into what a not-found handler sets: do it at onSend. */
-export function varyOnNotFound (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
-  if (request.is404) addVaryOrigin(reply)
+/** Vary: Origin merged into whatever the handler or a not-found handler set. */
+export function varyOnOrigin (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  if (request[kVaryOrigin]) addVaryOrigin(reply)
   done(null, payload)
 }

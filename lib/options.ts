@@ -29,6 +29,7 @@ export interface ResolvedOptions {
   preflight: boolean
   preflightContinue: boolean
   rejectDisallowed: boolean
+  checkActualRequests: boolean
   allowPrivateNetwork: boolean
   debug: boolean
 }
@@ -136,6 +137,7 @@ export function resolveOptions (options: PluginOptions): { resolved: ResolvedOpt
       preflight: options.preflight !== false,
       preflightContinue: options.preflightContinue === true,
       rejectDisallowed: options.rejectDisallowed === true,
+      checkActualRequests: options.checkActualRequests !== false,
       allowPrivateNetwork: options.allowPrivateNetwork === true,
       debug: options.debug === true
     }

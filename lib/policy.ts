@@ -24,9 +24,8 @@ export interface Policy {
   readonly actualHeaders: ReadonlyArray<readonly [string, string]>
   /** Headers of a successful preflight other than -Allow-Origin, -Methods and -Headers. */
   readonly preflightHeaders: ReadonlyArray<readonly [string, string]>
-  /** undefined: the methods registered for the route's path. */
+  /** undefined: the method the route answers. */
   readonly methods: ReadonlySet<string> | undefined
-  readonly allowMethods: string | undefined
   readonly headers: HeaderRule
   /** Vary on preflight answers: Origin when the answer depends on it, and the request headers when they are reflected. */
   readonly preflightVary: readonly string[]
@@ -35,6 +34,8 @@ export interface Policy {
   readonly preflight: boolean
   readonly preflightContinue: boolean
   readonly rejectDisallowed: boolean
+  /** Refuse a cross-origin request that needed a preflight when this policy refuses its origin or method. */
+  readonly checkActualRequests: boolean
   readonly allowPrivateNetwork: boolean
   readonly debug: boolean
 }
@@ -75,14 +76,14 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     preflightVaryValue: preflightVary.join(', '),
     actualHeaders,
     preflightHeaders,
-    // '*' (allowed without credentials) lets any method routed at the path through.
+    // '*' (allowed without credentials) lets any method the route answers through.
     methods: options.methods === undefined || options.methods.includes('*') ? undefined : new Set(options.methods),
-    allowMethods: options.methods?.join(', '),
     headers,
     successStatus: options.optionsSuccessStatus,
     preflight: options.preflight,
     preflightContinue: options.preflightContinue,
     rejectDisallowed: options.rejectDisallowed,
+    checkActualRequests: options.checkActualRequests,
     allowPrivateNetwork: options.allowPrivateNetwork,
     debug: options.debug
   }

@@ -14,6 +14,7 @@ export type Reason =
   | 'headers-too-long'
   | 'no-route'
   | 'ambiguous-route'
+  | 'route-mismatch'
   | 'cors-disabled'
 
 const MESSAGES: Record<Reason, string> = {
@@ -25,9 +26,10 @@ const MESSAGES: Record<Reason, string> = {
   'malformed-headers': 'Access-Control-Request-Headers is not a list of header names',
   'too-many-headers': 'Access-Control-Request-Headers names too many headers',
   'headers-too-long': 'Access-Control-Request-Headers is too long',
-  'no-route': 'no route answers this method at this path',
+  'no-route': 'no route answers this method at this path: the not-found handler will',
   'ambiguous-route': 'routes with different CORS policies answer this method and path, told apart by something a preflight does not carry',
-  'cors-disabled': 'CORS is disabled for this route'
+  'route-mismatch': "the plugin's copy of the routes and Fastify's router disagree on the route (please report it)",
+  'cors-disabled': 'CORS is disabled for this route, or no registration of the plugin covers it'
 }
 
 type Kind = 'preflight' | 'request'

@@ -1,21 +1,26 @@
-// Route registration. Each route carries its compiled policy in its config and
-// is copied into the route table that preflights look up (route-table.ts);
-// each path pattern has an entry listing its routes by method (the default
-// Access-Control-Allow-Methods); and each path gets an OPTIONS route that only
-// preflights can match (a router constraint), so that preflights reach the
-// plugin's hook without colliding with the app's own OPTIONS or '*' routes.
+// How routes get their policies, in three steps:
+// 1. onRoute: each route declared after the plugin, in its scope, has its
+//    config.cors compiled as it is declared (a bad one fails startup there);
+// 2. onReady: every route of the app, whatever its scope or declaration order,
+//    is entered in the registry with the policy of the registration whose hook
+//    runs last for it (routes declared before the plugin are compiled here);
+// 3. one OPTIONS route per registration, which only preflights can match,
+//    receives the preflights that no route of the app answers.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { kContinued, type RouteCors } from './preflight.js'
-import type { PathRecord } from './route-table.js'
+import { appRoutes } from './app-routes.js'
+import type { Policy } from './policy.js'
+import type { Registry, RouteCors } from './registry.js'
+import { kContinueStatus } from './request-state.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
-import { addVaryOrigin } from './vary.js'
 
-export const kRouteCors = Symbol('cors.route')
-export const kPreflightRoute = Symbol('cors.preflightRoute')
+const kCompiled = Symbol('cors.compiled')
+const kPreflightRoute = Symbol('cors.preflightRoute')
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
+
+interface Compiled { readonly scope: symbol, readonly policy: Policy | undefined }
 
 /** A router constraint that only a preflight satisfies; other requests fall through to unconstrained routes. */
 export function installPreflightConstraint (instance: FastifyInstance): void {
@@ -39,65 +44,79 @@ export function installPreflightConstraint (instance: FastifyInstance): void {
   } as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 }
 
-function varyOnOrigin (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
-  addVaryOrigin(reply)
-  done(null, payload)
-}
-
-function preflightRouteHandler (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): unknown {
-  const entry = (request.routeOptions.config as unknown as Record<symbol, PathRecord>)[kPreflightRoute]
-  if (entry.ownOptions !== undefined) return entry.ownOptions.handler.call(entry.ownOptions.instance, request, reply)
-  if ((request as unknown as Record<symbol, boolean>)[kContinued] === true) return reply.send()
-  reply.callNotFound()
-}
-
-/** The onRoute hook of one scope: compiles each route's policy once, at registration. */
-export function routeCompiler (scope: Scope) {
-  return function onRoute (this: FastifyInstance, route: RouteOptions & { routePath: string, prefix: string }): void {
-    const config = (route.config ?? {}) as Record<string | symbol, unknown>
-    if (config[kPreflightRoute] !== undefined) return
-    // A nested registration of the plugin owns the routes of its own scope.
-    if ((this as unknown as Record<symbol, symbol>)[kScope] !== scope.id) return
-
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const policy = routePolicy(scope, config.cors, methods, route.url, this.log)
-    const table = scope.table
-    const entry = table.pathAt(route.url)
-    const routeCors: RouteCors = { policy, scope: scope.id, entry }
-    const prefixRoot = route.routePath === '' && route.prefix !== '' && (route.prefixTrailingSlash ?? 'both') === 'both'
-    for (const method of methods) {
-      entry.routes.set(method, routeCors)
-      table.add(method, route.url, route.constraints, routeCors, prefixRoot)
-    }
-    entry.allowMethods = [...entry.routes]
-      .filter(([, rc]) => rc.policy?.origin !== undefined)
-      .map(([method]) => method)
-      .join(', ')
-    if (methods.includes('OPTIONS')) entry.ownOptions = { handler: route.handler, instance: this }
-
-    route.config = { ...config, [kRouteCors]: routeCors } as RouteOptions['config']
-    if (policy?.varyOnOrigin === true) {
-      route.onSend = [...toArray(route.onSend), varyOnOrigin] as RouteOptions['onSend']
-    }
-
-    if (!entry.preflightRoute && policy?.preflight !== false) {
-      entry.preflightRoute = true
-      // A prefix root ('/api' and '/api/') is declared once, with both spellings; the second sees the first here.
-      if (this.hasRoute({ method: 'OPTIONS', url: route.url, constraints: { [CONSTRAINT]: PREFLIGHT } })) return
-      this.route({
-        method: 'OPTIONS',
-        url: route.routePath === '' ? '/' : route.routePath,
-        constraints: { [CONSTRAINT]: PREFLIGHT },
-        prefixTrailingSlash: route.prefixTrailingSlash,
-        config: { [kPreflightRoute]: entry } as RouteOptions['config'],
-        schema: { hide: scope.hideOptionsRoute } as RouteOptions['schema'],
-        ...(scope.logLevel !== undefined ? { logLevel: scope.logLevel as RouteOptions['logLevel'] } : {}),
-        handler: preflightRouteHandler
-      })
-    }
+/** The route of step 3: the plugin's hook answers the preflights it receives; this handler only ends those it let through. */
+function preflightRouteHandler (request: FastifyRequest, reply: FastifyReply): void {
+  const status = request[kContinueStatus]
+  if (status !== 0) {
+    reply.code(status).send()
+  } else {
+    // preflight: false for the route the preflight announced: as if the plugin had no route here.
+    reply.callNotFound()
   }
 }
 
-function toArray<T> (value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+export function addPreflightRoute (instance: FastifyInstance, scope: Scope): void {
+  const constraints = { [CONSTRAINT]: PREFLIGHT }
+  // Under a prefix, '*' also covers the prefix itself ('/api' as well as '/api/...').
+  const url = instance.prefix === '' ? '/*' : '*'
+  // Two registrations under one prefix share it.
+  if (instance.hasRoute({ method: 'OPTIONS', url: instance.prefix + url, constraints })) return
+  instance.route({
+    method: 'OPTIONS',
+    url,
+    constraints,
+    config: { [kPreflightRoute]: true } as RouteOptions['config'],
+    schema: { hide: scope.hideOptionsRoute } as RouteOptions['schema'],
+    ...(scope.logLevel !== undefined ? { logLevel: scope.logLevel as RouteOptions['logLevel'] } : {}),
+    handler: preflightRouteHandler
+  })
+}
+
+/** Step 1, the onRoute hook of one registration. */
+export function routeCompiler (scope: Scope) {
+  return function onRoute (this: FastifyInstance, route: RouteOptions): void {
+    const config = (route.config ?? {}) as Record<string | symbol, unknown>
+    if (config[kPreflightRoute] === true) return
+    // A nested registration of the plugin owns the routes of its own scope.
+    if ((this as unknown as Record<symbol, symbol>)[kScope] !== scope.id) return
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const compiled: Compiled = { scope: scope.id, policy: routePolicy(scope, config.cors, methods, route.url, this.log) }
+    route.config = { ...config, [kCompiled]: compiled } as RouteOptions['config']
+  }
+}
+
+/** Step 2, the onReady hook of every registration: the first to run fills the registry. */
+export function registryBuilder (registry: Registry, scopes: Map<string, Scope>) {
+  return function onReady (this: FastifyInstance): void {
+    if (registry.built) return
+    const records = new Records()
+    registry.build(this, appRoutes(this), route => {
+      // Hooks run outer registration first: the first is the outermost, the last the route's own.
+      const governing = route.onRequestHooks.map(name => scopes.get(name)).filter(scope => scope !== undefined)
+      // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
+      if (governing.length === 0) return records.of(undefined, undefined, undefined)
+      const governor = governing[governing.length - 1]
+      const notFound = governing[0].policy
+      if (route.config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }
+      const compiled = route.config[kCompiled] as Compiled | undefined
+      const policy = compiled?.scope === governor.id
+        ? compiled.policy
+        : routePolicy(governor, route.config.cors, [route.method], route.path, governor.instance.log)
+      return records.of(policy, governor.id, notFound)
+    })
+  }
+}
+
+/** One record per (policy, registration, not-found policy), shared by the routes that have it: an app has few. */
+class Records {
+  private readonly known: RouteCors[] = []
+
+  of (policy: Policy | undefined, registration: symbol | undefined, notFound: Policy | undefined): RouteCors {
+    let record = this.known.find(known => known.policy === policy && known.registration === registration && known.notFound === notFound)
+    if (record === undefined) {
+      record = { policy, registration, notFound }
+      this.known.push(record)
+    }
+    return record
+  }
 }

@@ -4,17 +4,18 @@ import type { FastifyInstance } from 'fastify'
 import { alreadyRegisteredError, optionsError, type Problem } from './errors.js'
 import { checkShape, resolveOptions } from './options.js'
 import { compilePolicy, type Policy } from './policy.js'
-import { routeTableFor, type RouteTable } from './route-table.js'
 import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions, type RouteOptions } from './schema.js'
 
 export interface Scope {
   readonly id: symbol
+  /** The name of this registration's onRequest hook: how a route's hooks tell which registrations govern it. */
+  readonly hookName: string
+  /** The instance the plugin was registered on. */
+  readonly instance: FastifyInstance
   readonly options: PluginOptions
   readonly policy: Policy
   readonly hideOptionsRoute: boolean
   readonly logLevel: string | undefined
-  /** The server's table of routes and their policies, which preflights look up. */
-  readonly table: RouteTable
   /**
    * Policies compiled from a route's config.cors object, by the route's URL and
    * method, so that its automatic HEAD route reuses the GET's (and logs no
@@ -23,10 +24,12 @@ export interface Scope {
   readonly overrides: WeakMap<object, Map<string, Policy>>
 }
 
-/** The property through which a Fastify instance (and, by prototype, its children) names its nearest CORS scope. */
+/** The property through which a Fastify instance names the registration made on it. */
 export const kScope = Symbol('cors.scope')
 
 interface Warn { warn: (message: string) => void }
+
+let registrations = 0
 
 function compileChecked (options: PluginOptions, where: string, shapeProblems: Problem[], log: Warn): Policy {
   if (shapeProblems.length > 0) throw optionsError(shapeProblems, where)
@@ -42,7 +45,16 @@ export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): 
   const policy = compileChecked(options, 'cors option', checkShape(PluginOptionsSchema, raw), log)
   const id = Symbol('cors.scope.id')
   Object.defineProperty(instance, kScope, { value: id })
-  return { id, options, policy, hideOptionsRoute: options.hideOptionsRoute !== false, logLevel: options.logLevel, table: routeTableFor(instance), overrides: new WeakMap() }
+  return {
+    id,
+    hookName: `corsOnRequest${++registrations}`,
+    instance,
+    options,
+    policy,
+    hideOptionsRoute: options.hideOptionsRoute !== false,
+    logLevel: options.logLevel,
+    overrides: new WeakMap()
+  }
 }
 
 /**

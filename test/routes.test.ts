@@ -14,7 +14,7 @@ test('config.cors overrides the options for that route, on responses and on pref
   t.equal(ok.statusCode, 204)
   t.same(corsHeaders(ok), {
     'access-control-allow-origin': 'https://partner.com',
-    'access-control-allow-methods': 'PUT, GET, HEAD',
+    'access-control-allow-methods': 'PUT',
     'access-control-allow-headers': 'content-type',
     'access-control-max-age': '60'
   })
@@ -36,7 +36,7 @@ test('config.cors: false turns CORS off for the route, its responses and its pre
   t.equal(refused.statusCode, 403)
   t.equal(refused.body, 'CORS preflight refused: cors-disabled')
   t.equal((await preflight(app, '/open', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled')
-  t.equal((await preflight(app, '/open', 'https://a.com', 'GET')).headers['access-control-allow-methods'], 'GET, HEAD', 'disabled methods are not advertised')
+  t.equal((await preflight(app, '/open', 'https://a.com', 'GET')).headers['access-control-allow-methods'], 'GET', 'disabled methods are not advertised')
 })
 
 test('config.cors with origin: false disables the route too', async t => {
@@ -81,7 +81,8 @@ test('parametric and wildcard routes: a preflight finds the route the request wi
     app.get('/files/*', { config: { cors: { origin: 'https://files.com' } } }, async () => 'f')
   })
   t.equal((await preflight(app, '/users/7', 'https://users.com', 'PUT')).statusCode, 204)
-  t.equal((await preflight(app, '/users/7', 'https://other.com', 'GET')).headers['access-control-allow-methods'], 'PUT, GET, HEAD', 'routes differing only in parameter names share the path')
+  t.equal((await preflight(app, '/users/7', 'https://other.com', 'GET')).headers['access-control-allow-methods'], 'GET', 'only the requested method is advertised')
+  t.equal((await preflight(app, '/users/7', 'https://other.com', 'PUT')).statusCode, 403, 'the PUT route has its own policy')
   t.equal((await preflight(app, '/files/a/b.txt', 'https://files.com', 'GET')).statusCode, 204)
   t.equal((await preflight(app, '/files/a/b.txt', 'https://other.com', 'GET')).statusCode, 403)
 })
@@ -110,7 +111,9 @@ test('routes told apart by Host get their own policy on preflights', async t => 
   t.equal((await preflight(app, '/', 'https://a.com', 'PUT', undefined, host('a.test'))).statusCode, 204)
   t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('a.test'))).statusCode, 403)
   t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('b.test'))).statusCode, 204)
-  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('c.test'))).body, 'CORS preflight refused: no-route')
+  const unrouted = await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('c.test'))
+  t.equal(unrouted.statusCode, 204, 'no route for that host: the scope policy, so that the page reads the 404')
+  t.equal(unrouted.headers['access-control-allow-origin'], '*')
 })
 
 test('routes told apart by something a preflight does not carry: refused unless their policies agree', async t => {
@@ -135,7 +138,8 @@ test('routes told apart by something a preflight does not carry: refused unless 
   t.equal(refused.statusCode, 403)
   t.equal(refused.body, 'CORS preflight refused: ambiguous-route')
   t.equal((await preflight(app, '/y', 'https://any.com', 'DELETE')).statusCode, 204, 'same policy: no ambiguity')
-  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).body, 'CORS preflight refused: ambiguous-route', 'a preflight carries no Accept-Version')
+  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).statusCode, 204, 'without Accept-Version the request reaches the unversioned route')
+  t.equal((await preflight(app, '/z', 'https://any.com', 'GET', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'with it, either route, and their policies differ')
   t.equal((await app.inject({ url: '/z', headers: { 'accept-version': '1.0.0', origin: 'https://v1.com' } })).headers['access-control-allow-origin'], 'https://v1.com')
 })
 
@@ -244,21 +248,28 @@ test('registering the plugin twice in the same scope fails startup', async t => 
   await t.rejects(async () => { await app.register(cors) }, { code: ERROR_CODES.alreadyRegistered, message: /already registered in this scope/ })
 })
 
-test('the OPTIONS routes are hidden from documentation by default and take logLevel', async t => {
+test('one OPTIONS route per registration, hidden from documentation by default, with logLevel', async t => {
   const seen: RouteOptions[] = []
   const collect = (app: ReturnType<typeof Fastify>) => app.addHook('onRoute', route => { if (route.method === 'OPTIONS') seen.push(route) })
   const hidden = Fastify()
   collect(hidden)
   await hidden.register(cors, { logLevel: 'error' })
   hidden.get('/a', async () => 'a')
+  hidden.get('/b/:id', async () => 'b')
   await hidden.ready()
-  t.match(seen[0], { url: '/a', schema: { hide: true }, logLevel: 'error' })
+  t.equal(seen.length, 1)
+  t.match(seen[0], { url: '/*', schema: { hide: true }, logLevel: 'error' })
   const shown = Fastify()
   collect(shown)
   await shown.register(cors, { hideOptionsRoute: false })
-  shown.get('/b', async () => 'b')
+  await shown.register(async api => {
+    await api.register(cors)
+    api.get('/b', async () => 'b')
+  }, { prefix: '/api' })
   await shown.ready()
-  t.match(seen[1], { url: '/b', schema: { hide: false } })
+  t.match(seen[1], { url: '/*', schema: { hide: false } })
+  t.match(seen[2], { url: '/api*' })
+  t.equal(seen.length, 3)
 })
 
 test("a route's own onSend hooks are kept next to the Vary hook", async t => {
@@ -303,13 +314,43 @@ test('a config.cors object changed between two routes is compiled anew', async t
   t.equal((await preflight(app, '/c', 'https://c.com', 'GET')).statusCode, 204)
 })
 
-test('routes declared before the plugin only get the scope policy on responses; their preflights are refused', async t => {
+test('registration order does not matter: routes declared before the plugin get their config.cors on responses and preflights', async t => {
   const app = Fastify()
   app.get('/early', async () => 'early')
-  await app.register(cors)
-  app.get('/late', async () => 'late')
+  app.delete('/early', { config: { cors: false } }, async () => 'no')
+  app.register(cors, { origin: ['https://a.com', 'https://b.com'], credentials: true })
+  app.get('/late', { config: { cors: { origin: 'https://late.com' } } }, async () => 'late')
+  app.put('/late', { config: { cors: false } }, async () => 'no')
   await app.ready()
-  t.equal((await get(app, '/early', 'https://a.com')).headers['access-control-allow-origin'], '*')
-  t.equal((await preflight(app, '/early', 'https://a.com', 'GET')).body, 'CORS preflight refused: no-route', 'the README says to register the plugin first')
-  t.equal((await preflight(app, '/late', 'https://a.com', 'GET')).statusCode, 204)
+  t.equal((await get(app, '/early', 'https://a.com')).headers['access-control-allow-origin'], 'https://a.com')
+  t.equal((await preflight(app, '/early', 'https://a.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/early', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled')
+  t.equal((await get(app, '/late', 'https://a.com')).headers['access-control-allow-origin'], 'https://late.com', 'the un-awaited registration keeps config.cors')
+  t.equal((await get(app, '/late', 'https://late.com')).headers['access-control-allow-origin'], 'https://late.com')
+  t.equal((await preflight(app, '/late', 'https://late.com', 'GET')).statusCode, 204)
+  t.equal((await preflight(app, '/late', 'https://a.com', 'PUT')).body, 'CORS preflight refused: cors-disabled')
+  const put = await app.inject({ method: 'PUT', url: '/late', headers: { origin: 'https://a.com' } })
+  t.equal(put.statusCode, 403, 'the actual request is checked too')
+})
+
+test('an invalid config.cors on a route declared before the plugin fails startup naming it', async t => {
+  const app = Fastify()
+  app.register(cors)
+  app.get('/bad', { config: { cors: { maxAge: -1 } } }, async () => 'x')
+  await t.rejects(app.ready(), { code: ERROR_CODES.invalidOption, message: /^route GET \/bad: config.cors option 'maxAge'/ })
+})
+
+test('routes of a plugin registered before the CORS plugin are in its scope; a sibling scope without it is not', async t => {
+  const app = Fastify()
+  await app.register(async early => { early.delete('/early/:id', { config: { cors: false } }, async () => 'early') })
+  await app.register(async api => {
+    await api.register(cors, { origin: ['https://a.com', 'https://b.com'] })
+    api.delete('/:collection/:id', async () => 'late')
+  })
+  await app.register(async sibling => { sibling.delete('/sibling/:id', async () => 'sibling') })
+  await app.ready()
+  t.equal((await preflight(app, '/early/1', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled', 'not the policy of DELETE /:collection/:id')
+  t.equal((await preflight(app, '/sibling/1', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled', 'a scope without the plugin has no CORS')
+  t.equal((await preflight(app, '/other/1', 'https://a.com', 'DELETE')).statusCode, 204)
+  t.equal((await app.inject({ method: 'DELETE', url: '/sibling/1', headers: { origin: 'https://a.com' } })).body, 'sibling', 'no hook of the plugin runs there')
 })

@@ -1,0 +1,226 @@
+// The registry of routes and their CORS policies: one per server, built when the
+// app is ready from every route of Fastify's router (app-routes.ts), whatever
+// its scope or declaration order. It answers two questions:
+// - which policy governs the route a request was routed to (`routeOf`), and
+// - which route the actual request announced by a preflight will reach (`target`).
+// For the second it keeps a copy of the router: find-my-way, Fastify's router,
+// with the app's router options and every route's path and constraints, so it
+// routes as Fastify does. Each answer is checked against Fastify's own
+// `findRoute`; where they disagree, or where a constraint the preflight does
+// not carry could change the route, the answer is "uncertain", never a guess.
+import Router from 'find-my-way'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { AppRoute } from './app-routes.js'
+import type { Policy } from './policy.js'
+import { routerOptionsOf } from './router-options.js'
+
+/** What the plugin knows of one route. */
+export interface RouteCors {
+  /** undefined: no CORS for the route (`config.cors: false`, or no registration of the plugin governs it). */
+  readonly policy: Policy | undefined
+  /** The registration of the plugin whose hook answers the route's requests; undefined when none runs for it. */
+  readonly registration: symbol | undefined
+  /**
+   * For a preflight routed here whose actual request no route answers: the policy
+   * of the not-found answer, which the outermost registration of the route's scope gives.
+   */
+  readonly notFound: Policy | undefined
+  /** The plugin's own route for preflights: never the target of one. */
+  readonly preflightRoute?: true
+}
+
+export type Target =
+  | { readonly kind: 'route', readonly route: RouteCors }
+  /** No route answers: the not-found handler will. */
+  | { readonly kind: 'none' }
+  | { readonly kind: 'uncertain', readonly reason: 'ambiguous-route' | 'route-mismatch' }
+
+interface Slot {
+  readonly route: RouteCors
+  /** Another route may answer instead, told apart by something the preflight does not carry (a custom constraint). */
+  uncertain: boolean
+  /** Every route in this slot (several only when told apart by custom constraints alone). */
+  readonly routes: RouteCors[]
+}
+
+/** A route with a custom constraint, which the request may reach or not, depending on values a preflight does not carry. */
+interface CustomRoute {
+  readonly route: RouteCors
+  readonly matches: (url: string, constraints: Record<string, unknown>) => boolean
+}
+
+type Find = (method: string, url: string, constraints: Record<string, unknown>) => { store: unknown, params: Record<string, string | undefined> } | null
+
+const NONE: Target = { kind: 'none' }
+const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
+const MISMATCH: Target = { kind: 'uncertain', reason: 'route-mismatch' }
+const BUILT_IN = ['host', 'version']
+const ROUTE_HANDLER = 'routeHandler'
+// The copy's handlers are never called: only the store is looked up.
+const noop = Function.prototype as Router.Handler<Router.HTTPVersion.V1>
+
+export class Registry {
+  private readonly routes = new WeakMap<object, RouteCors>()
+  private find!: Find
+  private realFind!: (options: { method: string, url: string, constraints: Record<string, unknown> }) => { handler: { name: string }, params: object } | null
+  private findWithoutCustom!: Find
+  /** Per method, its routes with custom constraints. */
+  private readonly custom = new Map<string, CustomRoute[]>()
+  /** Per method, the versions its routes are constrained to. */
+  private readonly versions = new Map<string, Set<string>>()
+  built = false
+
+  /** The record of the route a request was routed to; undefined for a not-found request. */
+  routeOf (request: FastifyRequest): RouteCors | undefined {
+    return this.routes.get(request.routeOptions.config)
+  }
+
+  /** Fills the registry from the app's routes; `describe` says what the plugin knows of each. */
+  build (app: FastifyInstance, routes: readonly AppRoute[], describe: (route: AppRoute) => RouteCors): void {
+    const options = routerOptionsOf(app)
+    const newRouter = (): Router.Instance<Router.HTTPVersion.V1> => Router({
+      caseSensitive: options.caseSensitive,
+      ignoreTrailingSlash: options.ignoreTrailingSlash,
+      ignoreDuplicateSlashes: options.ignoreDuplicateSlashes,
+      maxParamLength: options.maxParamLength,
+      allowUnsafeRegex: options.allowUnsafeRegex,
+      useSemicolonDelimiter: options.useSemicolonDelimiter
+    } as Router.Config<Router.HTTPVersion.V1>)
+    const router = newRouter()
+    // Host and version are the strategies the copy shares with Fastify, unless the app replaced them.
+    const shared = BUILT_IN.filter(name => !options.customConstraints.includes(name))
+    const plain: Array<[AppRoute, Slot]> = []
+    for (const route of routes) {
+      const cors = describe(route)
+      this.routes.set(route.config, cors)
+      if (cors.preflightRoute === true) continue
+      const kept: Record<string, unknown> = {}
+      let custom = false
+      for (const [name, value] of Object.entries(route.constraints)) {
+        if (shared.includes(name)) kept[name] = value
+        else custom = true
+      }
+      if (typeof kept.version === 'string') this.versionsOf(route.method).add(kept.version)
+      const slot: Slot = { route: cors, uncertain: custom, routes: [cors] }
+      if (custom) {
+        const alone = newRouter()
+        alone.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop)
+        this.customOf(route.method).push({ route: cors, matches: (url, constraints) => alone.find(route.method as Router.HTTPMethod, url, constraints) !== null })
+      } else {
+        plain.push([route, slot])
+      }
+      try {
+        router.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
+      } catch {
+        // Only routes told apart by a custom constraint collide here.
+        const existing = router.findRoute(route.method as Router.HTTPMethod, route.path, kept)?.store as Slot
+        existing.uncertain = true
+        existing.routes.push(cors)
+      }
+    }
+    this.find = router.find.bind(router) as unknown as Find
+    if (this.custom.size > 0) {
+      // Where a custom constraint may send the request elsewhere: the same lookup among the other routes.
+      const withoutCustom = newRouter()
+      for (const [route, slot] of plain) {
+        const kept = Object.fromEntries(Object.entries(route.constraints).filter(([name]) => shared.includes(name)))
+        withoutCustom.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
+      }
+      this.findWithoutCustom = withoutCustom.find.bind(withoutCustom) as unknown as Find
+    }
+    this.realFind = app.findRoute.bind(app) as Registry['realFind']
+    this.built = true
+  }
+
+  /**
+   * The route that the actual request announced by this preflight will reach:
+   * same URL (after rewriteUrl), same Host or :authority, the requested method.
+   * `versioned`: the preflight announces an Accept-Version header, whose value it does not carry.
+   */
+  target (method: string, request: FastifyRequest, versioned: boolean): Target {
+    const url = request.raw.url as string
+    // As find-my-way derives it: Host over HTTP/1, :authority over HTTP/2.
+    const constraints: Record<string, unknown> = { host: request.headers.host || request.headers[':authority'] }
+    const found = this.find(method, url, constraints)
+    const slot = found?.store as Slot | undefined
+    // Fastify's findRoute is given no custom constraint value: it answers like the copy without those routes.
+    const comparable = slot?.uncertain === true ? this.findWithoutCustom(method, url, constraints) : found
+    if (!this.agreesWithFastify(method, url, constraints, comparable)) return MISMATCH
+    const versions = versioned ? this.versions.get(method) : undefined
+    if (versions === undefined) return slot === undefined ? NONE : this.outcome(method, url, constraints, slot, comparable)
+    // The request will carry some Accept-Version: it reaches one of these.
+    const slots = [found, ...[...versions].map(version => this.find(method, url, { ...constraints, version }))]
+      .filter(result => result !== null)
+      .map(result => result.store as Slot)
+    if (slots.length === 0) return NONE
+    if (slots.some(slot => slot.uncertain || !samePolicy(slot.route, slots[0].route))) return AMBIGUOUS
+    return { kind: 'route', route: slots[0].route }
+  }
+
+  /**
+   * A slot holding custom-constrained routes: the request reaches one of them,
+   * another custom-constrained route that matches the URL, or, when its custom
+   * values match none, the route found without them. Certain only when all of
+   * those share one record.
+   */
+  private outcome (method: string, url: string, constraints: Record<string, unknown>, slot: Slot, otherwise: ReturnType<Find>): Target {
+    if (!slot.uncertain) return { kind: 'route', route: slot.route }
+    const route = slot.route
+    if (slot.routes.some(other => !samePolicy(other, route))) return AMBIGUOUS
+    if (otherwise !== null && !samePolicy((otherwise.store as Slot).route, route)) return AMBIGUOUS
+    for (const custom of this.custom.get(method) as CustomRoute[]) {
+      if (!samePolicy(custom.route, route) && custom.matches(url, constraints)) return AMBIGUOUS
+    }
+    return { kind: 'route', route }
+  }
+
+  private agreesWithFastify (method: string, url: string, constraints: Record<string, unknown>, found: ReturnType<Find>): boolean {
+    // findRoute upper-cases the method; Fastify routes a request by its method as sent.
+    const real = method === method.toUpperCase() ? this.realFind({ method, url, constraints }) : null
+    // A bad URL is "found" too, with an error handler: a route has Fastify's routeHandler.
+    const realFound = real !== null && real.handler.name === ROUTE_HANDLER
+    if (found === null || !realFound) return (found === null) === !realFound
+    return sameParams(found.params, real.params as Record<string, string | undefined>)
+  }
+
+  private customOf (method: string): CustomRoute[] {
+    let routes = this.custom.get(method)
+    if (routes === undefined) {
+      routes = []
+      this.custom.set(method, routes)
+    }
+    return routes
+  }
+
+  private versionsOf (method: string): Set<string> {
+    let versions = this.versions.get(method)
+    if (versions === undefined) {
+      versions = new Set()
+      this.versions.set(method, versions)
+    }
+    return versions
+  }
+}
+
+function samePolicy (a: RouteCors, b: RouteCors): boolean {
+  return a.policy === b.policy && a.registration === b.registration
+}
+
+function sameParams (a: Record<string, string | undefined>, b: Record<string, string | undefined>): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const key of keys) if (a[key] !== b[key]) return false
+  return true
+}
+
+const registries = new WeakMap<object, Registry>()
+
+/** One registry per server, shared by every registration of the plugin in the app. */
+export function registryFor (instance: FastifyInstance): Registry {
+  let registry = registries.get(instance.server)
+  if (registry === undefined) {
+    registry = new Registry()
+    registries.set(instance.server, registry)
+  }
+  return registry
+}
