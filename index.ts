@@ -11,16 +11,16 @@ import type { CorsOptions } from './types/index.js'
 export type { CorsOptions, RouteCorsOptions, OriginFunction } from './types/index.js'
 export { ERROR_CODES } from './lib/errors.js'
 
-/** The registrations of the plugin in one app, by the name of their onRequest hook. */
-const registrations = new WeakMap<object, Map<string, Scope>>()
+/** The registrations of the plugin in one app, by id. */
+const registrations = new WeakMap<object, Map<symbol, Scope>>()
 
 async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<void> {
   // Check every option and compile the scope's policy; a bad option fails startup here.
   const scope = openScope(fastify, options, fastify.log)
   const registry = registryFor(fastify)
-  const scopes = registrations.get(registry) ?? new Map<string, Scope>()
+  const scopes = registrations.get(registry) ?? new Map<symbol, Scope>()
   registrations.set(registry, scopes)
-  scopes.set(`bound ${scope.hookName}`, scope)
+  scopes.set(scope.id, scope)
   declareRequestState(fastify)
   // Preflights that no route of the app answers reach one OPTIONS route that only they can match.
   installPreflightConstraint(fastify)

@@ -12,7 +12,8 @@ import type { Scope } from './scope.js'
 import { addVaryOrigin } from './vary.js'
 
 export function requestHandler (scope: Scope, registry: Registry) {
-  const onRequest = function (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  // routes.ts recognises this hook among a route's hooks by its name.
+  return function corsOnRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const route = registry.routeOf(request)
     if (route === undefined) {
       if (request[kClaimed]) return done()
@@ -27,10 +28,10 @@ export function requestHandler (scope: Scope, registry: Registry) {
     // A not-found request: the policy of the scope whose not-found handler answers it.
     handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
   }
-  // The name by which routes.ts recognises this registration's hook among a route's hooks.
-  Object.defineProperty(onRequest, 'name', { value: scope.hookName })
-  return onRequest
 }
+
+/** The name of the plugin's onRequest hook once Fastify has bound it to a route's instance. */
+export const HOOK_NAME = 'bound corsOnRequest'
 
 /** Vary: Origin merged into whatever the handler or a not-found handler set. */
 export function varyOnOrigin (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {

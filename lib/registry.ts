@@ -66,6 +66,9 @@ export class Registry {
   private findWithoutCustom!: Find
   /** Per method, its routes with custom constraints. */
   private readonly custom = new Map<string, CustomRoute[]>()
+  /** Per method whose routes all have one record: the answer for any of them. */
+  private readonly uniform = new Map<string, Target>()
+  private readonly targets = new Map<RouteCors, Target>()
   /** Per method, the versions its routes are constrained to. */
   private readonly versions = new Map<string, Set<string>>()
   built = false
@@ -86,10 +89,9 @@ export class Registry {
       allowUnsafeRegex: options.allowUnsafeRegex,
       useSemicolonDelimiter: options.useSemicolonDelimiter
     } as Router.Config<Router.HTTPVersion.V1>)
-    const router = newRouter()
     // Host and version are the strategies the copy shares with Fastify, unless the app replaced them.
     const shared = BUILT_IN.filter(name => !options.customConstraints.includes(name))
-    const plain: Array<[AppRoute, Slot]> = []
+    const byMethod = new Map<string, Array<{ route: AppRoute, cors: RouteCors, kept: Record<string, unknown>, custom: boolean }>>()
     for (const route of routes) {
       const cors = describe(route)
       this.routes.set(route.config, cors)
@@ -101,31 +103,45 @@ export class Registry {
         else custom = true
       }
       if (typeof kept.version === 'string') this.versionsOf(route.method).add(kept.version)
-      const slot: Slot = { route: cors, uncertain: custom, routes: [cors] }
-      if (custom) {
-        const alone = newRouter()
-        alone.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop)
-        this.customOf(route.method).push({ route: cors, matches: (url, constraints) => alone.find(route.method as Router.HTTPMethod, url, constraints) !== null })
-      } else {
-        plain.push([route, slot])
+      let list = byMethod.get(route.method)
+      if (list === undefined) {
+        list = []
+        byMethod.set(route.method, list)
       }
-      try {
-        router.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
-      } catch {
-        // Only routes told apart by a custom constraint collide here.
-        const existing = router.findRoute(route.method as Router.HTTPMethod, route.path, kept)?.store as Slot
-        existing.uncertain = true
-        existing.routes.push(cors)
+      list.push({ route, cors, kept, custom })
+    }
+    const router = newRouter()
+    const plain: Array<[AppRoute, Record<string, unknown>, Slot]> = []
+    for (const [method, list] of byMethod) {
+      // Every route of the method has one record: which route answers does not matter, only whether one does.
+      if (list.every(entry => !entry.custom && entry.cors === list[0].cors)) {
+        this.uniform.set(method, this.targetOf(list[0].cors))
+        continue
+      }
+      for (const { route, cors, kept, custom } of list) {
+        const slot: Slot = { route: cors, uncertain: custom, routes: [cors] }
+        if (custom) {
+          const alone = newRouter()
+          alone.on(method as Router.HTTPMethod, route.path, { constraints: kept }, noop)
+          this.customOf(method).push({ route: cors, matches: (url, constraints) => alone.find(method as Router.HTTPMethod, url, constraints) !== null })
+        } else {
+          plain.push([route, kept, slot])
+        }
+        try {
+          router.on(method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
+        } catch {
+          // Only routes told apart by a custom constraint collide here.
+          const existing = router.findRoute(method as Router.HTTPMethod, route.path, kept)?.store as Slot
+          existing.uncertain = true
+          existing.routes.push(cors)
+        }
       }
     }
     this.find = router.find.bind(router) as unknown as Find
     if (this.custom.size > 0) {
       // Where a custom constraint may send the request elsewhere: the same lookup among the other routes.
       const withoutCustom = newRouter()
-      for (const [route, slot] of plain) {
-        const kept = Object.fromEntries(Object.entries(route.constraints).filter(([name]) => shared.includes(name)))
-        withoutCustom.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
-      }
+      for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
       this.findWithoutCustom = withoutCustom.find.bind(withoutCustom) as unknown as Find
     }
     this.realFind = app.findRoute.bind(app) as Registry['realFind']
@@ -141,12 +157,19 @@ export class Registry {
     const url = request.raw.url as string
     // As find-my-way derives it: Host over HTTP/1, :authority over HTTP/2.
     const constraints: Record<string, unknown> = { host: request.headers.host || request.headers[':authority'] }
+    const versions = versioned ? this.versions.get(method) : undefined
+    const uniform = this.uniform.get(method)
+    if (uniform !== undefined) {
+      if (this.fastifyHasRoute(method, url, constraints)) return uniform
+      // The request will carry some Accept-Version: it may reach a versioned route.
+      for (const version of versions ?? []) if (this.fastifyHasRoute(method, url, { ...constraints, version })) return uniform
+      return NONE
+    }
     const found = this.find(method, url, constraints)
     const slot = found?.store as Slot | undefined
     // Fastify's findRoute is given no custom constraint value: it answers like the copy without those routes.
     const comparable = slot?.uncertain === true ? this.findWithoutCustom(method, url, constraints) : found
     if (!this.agreesWithFastify(method, url, constraints, comparable)) return MISMATCH
-    const versions = versioned ? this.versions.get(method) : undefined
     if (versions === undefined) return slot === undefined ? NONE : this.outcome(method, url, constraints, slot, comparable)
     // The request will carry some Accept-Version: it reaches one of these.
     const slots = [found, ...[...versions].map(version => this.find(method, url, { ...constraints, version }))]
@@ -154,7 +177,7 @@ export class Registry {
       .map(result => result.store as Slot)
     if (slots.length === 0) return NONE
     if (slots.some(slot => slot.uncertain || !samePolicy(slot.route, slots[0].route))) return AMBIGUOUS
-    return { kind: 'route', route: slots[0].route }
+    return this.targetOf(slots[0].route)
   }
 
   /**
@@ -164,23 +187,41 @@ export class Registry {
    * those share one record.
    */
   private outcome (method: string, url: string, constraints: Record<string, unknown>, slot: Slot, otherwise: ReturnType<Find>): Target {
-    if (!slot.uncertain) return { kind: 'route', route: slot.route }
+    if (!slot.uncertain) return this.targetOf(slot.route)
     const route = slot.route
     if (slot.routes.some(other => !samePolicy(other, route))) return AMBIGUOUS
     if (otherwise !== null && !samePolicy((otherwise.store as Slot).route, route)) return AMBIGUOUS
     for (const custom of this.custom.get(method) as CustomRoute[]) {
       if (!samePolicy(custom.route, route) && custom.matches(url, constraints)) return AMBIGUOUS
     }
-    return { kind: 'route', route }
+    return this.targetOf(route)
   }
 
-  private agreesWithFastify (method: string, url: string, constraints: Record<string, unknown>, found: ReturnType<Find>): boolean {
+  /** Fastify's own answer, as a route (with its parameters) or null. */
+  private fastifyRoute (method: string, url: string, constraints: Record<string, unknown>): { params: object } | null {
     // findRoute upper-cases the method; Fastify routes a request by its method as sent.
     const real = method === method.toUpperCase() ? this.realFind({ method, url, constraints }) : null
     // A bad URL is "found" too, with an error handler: a route has Fastify's routeHandler.
-    const realFound = real !== null && real.handler.name === ROUTE_HANDLER
-    if (found === null || !realFound) return (found === null) === !realFound
+    return real !== null && real.handler.name === ROUTE_HANDLER ? real : null
+  }
+
+  private fastifyHasRoute (method: string, url: string, constraints: Record<string, unknown>): boolean {
+    return this.fastifyRoute(method, url, constraints) !== null
+  }
+
+  private agreesWithFastify (method: string, url: string, constraints: Record<string, unknown>, found: ReturnType<Find>): boolean {
+    const real = this.fastifyRoute(method, url, constraints)
+    if (found === null || real === null) return found === real
     return sameParams(found.params, real.params as Record<string, string | undefined>)
+  }
+
+  private targetOf (route: RouteCors): Target {
+    let target = this.targets.get(route)
+    if (target === undefined) {
+      target = { kind: 'route', route }
+      this.targets.set(route, target)
+    }
+    return target
   }
 
   private customOf (method: string): CustomRoute[] {

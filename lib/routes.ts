@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { IncomingMessage } from 'node:http'
 import { appRoutes } from './app-routes.js'
 import type { Policy } from './policy.js'
+import { HOOK_NAME } from './hooks.js'
 import type { Registry, RouteCors } from './registry.js'
 import { kContinueStatus } from './request-state.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
@@ -86,15 +87,16 @@ export function routeCompiler (scope: Scope) {
 }
 
 /** Step 2, the onReady hook of every registration: the first to run fills the registry. */
-export function registryBuilder (registry: Registry, scopes: Map<string, Scope>) {
+export function registryBuilder (registry: Registry, scopes: Map<symbol, Scope>) {
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
     const records = new Records()
     registry.build(this, appRoutes(this), route => {
-      // Hooks run outer registration first: the first is the outermost, the last the route's own.
-      const governing = route.onRequestHooks.map(name => scopes.get(name)).filter(scope => scope !== undefined)
       // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
-      if (governing.length === 0) return records.of(undefined, undefined, undefined)
+      if (!route.onRequestHooks.includes(HOOK_NAME)) return records.of(undefined, undefined, undefined)
+      // Fastify gives a hook to the instance it is added to and to all its descendants: the route
+      // has the hooks of the registrations on its instance's ancestors, outermost first.
+      const governing = registrationsAbove(route.instance, scopes)
       const governor = governing[governing.length - 1]
       const notFound = governing[0].policy
       if (route.config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }
@@ -105,6 +107,14 @@ export function registryBuilder (registry: Registry, scopes: Map<string, Scope>)
       return records.of(policy, governor.id, notFound)
     })
   }
+}
+
+function registrationsAbove (instance: FastifyInstance, scopes: Map<symbol, Scope>): Scope[] {
+  const found: Scope[] = []
+  for (let level: object | null = instance; level !== null; level = Object.getPrototypeOf(level)) {
+    if (Object.hasOwn(level, kScope)) found.unshift(scopes.get((level as Record<symbol, symbol>)[kScope]) as Scope)
+  }
+  return found
 }
 
 /** One record per (policy, registration, not-found policy), shared by the routes that have it: an app has few. */

@@ -8,8 +8,6 @@ import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions, type Route
 
 export interface Scope {
   readonly id: symbol
-  /** The name of this registration's onRequest hook: how a route's hooks tell which registrations govern it. */
-  readonly hookName: string
   /** The instance the plugin was registered on. */
   readonly instance: FastifyInstance
   readonly options: PluginOptions
@@ -29,8 +27,6 @@ export const kScope = Symbol('cors.scope')
 
 interface Warn { warn: (message: string) => void }
 
-let registrations = 0
-
 function compileChecked (options: PluginOptions, where: string, shapeProblems: Problem[], log: Warn): Policy {
   if (shapeProblems.length > 0) throw optionsError(shapeProblems, where)
   const { resolved, problems, warnings } = resolveOptions(options)
@@ -47,7 +43,6 @@ export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): 
   Object.defineProperty(instance, kScope, { value: id })
   return {
     id,
-    hookName: `corsOnRequest${++registrations}`,
     instance,
     options,
     policy,

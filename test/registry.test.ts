@@ -261,7 +261,9 @@ test('a disagreement with Fastify\'s own router refuses the preflight, never gue
   const route = (path: string) => ({ method: 'PUT', path, constraints: {}, config: {}, onRequestHooks: [], instance: fakeApp })
   const registry = new Registry()
   const known = { policy: undefined, registration: undefined }
-  registry.build(fakeApp as never, [route('/a/:id'), route('/b')] as never, () => known)
+  const other = { policy: undefined, registration: Symbol('other') }
+  // Two records for PUT: the copy must tell the routes apart.
+  registry.build(fakeApp as never, [route('/a/:id'), route('/b')] as never, route => route.path === '/b' ? other : known)
   const request = (url: string) => ({ raw: { url }, headers: { host: 'h.test' } }) as never
   const routeHandler = { name: 'routeHandler' }
   answers.push({ handler: routeHandler, params: { id: '1' } })
