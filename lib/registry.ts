@@ -49,7 +49,7 @@ interface CustomRoute {
   readonly matches: (url: string, constraints: Record<string, unknown>) => boolean
 }
 
-type Find = (method: string, url: string, constraints: Record<string, unknown>) => { store: unknown, params: Record<string, string | undefined> } | null
+type Find = (method: string, url: string, constraints: Record<string, unknown>) => { store: unknown, params: { [name: string]: string | undefined } } | null
 
 const NONE: Target = { kind: 'none' }
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
@@ -137,12 +137,12 @@ export class Registry {
         }
       }
     }
-    this.find = router.find.bind(router) as unknown as Find
+    this.find = (method, url, constraints) => router.find(method as Router.HTTPMethod, url, constraints)
     if (this.custom.size > 0) {
       // Where a custom constraint may send the request elsewhere: the same lookup among the other routes.
       const withoutCustom = newRouter()
       for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
-      this.findWithoutCustom = withoutCustom.find.bind(withoutCustom) as unknown as Find
+      this.findWithoutCustom = (method, url, constraints) => withoutCustom.find(method as Router.HTTPMethod, url, constraints)
     }
     this.realFind = app.findRoute.bind(app) as Registry['realFind']
     this.built = true

@@ -79,7 +79,7 @@ export function routeCompiler (scope: Scope) {
     const config = (route.config ?? {}) as Record<string | symbol, unknown>
     if (config[kPreflightRoute] === true) return
     // A nested registration of the plugin owns the routes of its own scope.
-    if ((this as unknown as Record<symbol, symbol>)[kScope] !== scope.id) return
+    if (Reflect.get(this, kScope) !== scope.id) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const compiled: Compiled = { scope: scope.id, policy: routePolicy(scope, config.cors, methods, route.url, this.log) }
     route.config = { ...config, [kCompiled]: compiled } as RouteOptions['config']

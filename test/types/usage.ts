@@ -22,6 +22,8 @@ await app.register(cors, { origin: 5 })
 await app.register(cors, { origin: () => 42 })
 // @ts-expect-error logLevel is a Fastify level
 await app.register(cors, { logLevel: 'loud' })
+// @ts-expect-error checkActualRequests is a boolean
+await app.register(cors, { checkActualRequests: 'no' })
 
 // Per-route config, typed by declaration merging on FastifyContextConfig.
 app.get('/a', { config: { cors: false } }, async () => 'a')
@@ -42,7 +44,7 @@ app.get('/g', { config: { cors: { hideOptionsRoute: true } satisfies RouteCorsOp
 const config: import('fastify').FastifyContextConfig = { cors: true }
 
 // The exported types are the schema's.
-const options: CorsOptions = { origin: 'https://a.com', rejectDisallowed: true, allowPrivateNetwork: true, debug: true }
+const options: CorsOptions = { origin: 'https://a.com', rejectDisallowed: true, checkActualRequests: false, allowPrivateNetwork: true, debug: true }
 const route: RouteCorsOptions = { credentials: true }
 const decide: OriginFunction = (origin) => Promise.resolve(origin === 'https://a.com')
 // @ts-expect-error RouteCorsOptions has no logLevel

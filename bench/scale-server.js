@@ -1,0 +1,85 @@
+// One route-count benchmark server: `node --expose-gc bench/scale-server.js <variant> <routes> [print-routes]`,
+// forked by scale.js with an IPC channel. Builds an app of <routes> declared
+// routes (the shape is in scale-routes.js), times it from `Fastify()` to
+// `await app.ready()`, measures the heap after a full GC, then listens on
+// 127.0.0.1 (free port) and answers the orchestrator's messages:
+//   (on start)        -> { type: 'built', startupMs, heapUsed, declared, routeCount, printRoutesLines? }
+//                     -> { type: 'ready', port, pid }
+//   { cmd: 'heap' }   -> heap used after a full GC      -> { type: 'heap', heapUsed }
+//   { cmd: 'reset' }  -> starts a CPU measurement       -> { type: 'reset' }
+//   { cmd: 'read' }   -> CPU used since the last reset  -> { type: 'read', user, system }
+//   { cmd: 'close' }  -> closes the server and exits
+import { performance } from 'node:perf_hooks'
+import Fastify from 'fastify'
+import fastifyCors from '@fastify/cors'
+import corsExact from 'fastify-cors-exact'
+import { VARIANTS } from './configs.js'
+import { SCALE_OPTIONS, buildRoutes } from './scale-routes.js'
+
+const [variant, rawRoutes, extra] = process.argv.slice(2)
+const routes = Number(rawRoutes)
+if (!VARIANTS.includes(variant) || !Number.isInteger(routes) || routes < 3 || typeof process.send !== 'function' || typeof global.gc !== 'function') {
+  console.error(`usage (from scale.js): node --expose-gc bench/scale-server.js <${VARIANTS.join('|')}> <routes> [print-routes]`)
+  process.exit(2)
+}
+
+/** Heap used after full collections (a few, until it stops shrinking, at most 5). */
+function heapAfterGc () {
+  let last = Infinity
+  for (let i = 0; i < 5; i++) {
+    global.gc()
+    const used = process.memoryUsage().heapUsed
+    if (used >= last) return Math.min(used, last)
+    last = used
+  }
+  return last
+}
+
+const payload = { ok: true }
+const handler = async () => payload
+const options = (request, reply) => { reply.code(204).header('content-length', '0').send() }
+
+heapAfterGc()
+const start = performance.now()
+const app = Fastify({ logger: false })
+// Every route Fastify adds, the plugins' own (OPTIONS) and the automatic HEAD routes included.
+let routeCount = 0
+app.addHook('onRoute', () => { routeCount++ })
+if (variant === 'ours') {
+  await app.register(corsExact, SCALE_OPTIONS)
+} else if (variant === 'fastify-cors') {
+  await app.register(fastifyCors, SCALE_OPTIONS)
+}
+const { declared } = buildRoutes(routes, {
+  // Only ours gets the per-route policies; @fastify/cors would read config.cors per request
+  // in its own format and bare ignores it (see scale.js, "App shape").
+  route: (method, url, override) => app.route({ method, url, handler, ...(override && variant === 'ours' ? { config: { cors: override } } : {}) }),
+  // bare: the floor for preflights, a plain OPTIONS route answering 204 on the preflighted path only.
+  preflightRoute: (url) => { if (variant === 'bare') app.options(url, options) }
+})
+await app.ready()
+const startupMs = performance.now() - start
+const heapUsed = heapAfterGc()
+const built = { type: 'built', startupMs, heapUsed, declared, routeCount }
+if (extra === 'print-routes') built.printRoutesLines = app.printRoutes().split('\n').filter(line => line.trim() !== '').length
+process.send(built)
+
+await app.listen({ host: '127.0.0.1', port: 0 })
+
+let base = process.cpuUsage()
+process.on('message', (message) => {
+  if (message?.cmd === 'heap') {
+    process.send({ type: 'heap', heapUsed: heapAfterGc() })
+  } else if (message?.cmd === 'reset') {
+    base = process.cpuUsage()
+    process.send({ type: 'reset' })
+  } else if (message?.cmd === 'read') {
+    const used = process.cpuUsage(base)
+    process.send({ type: 'read', user: used.user, system: used.system })
+  } else if (message?.cmd === 'close') {
+    app.close().then(() => process.exit(0), () => process.exit(1))
+  }
+})
+// Never outlive the orchestrator.
+process.on('disconnect', () => process.exit(0))
+process.send({ type: 'ready', port: app.server.address().port, pid: process.pid })

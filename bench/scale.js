@@ -1,0 +1,574 @@
+// `npm run bench:scale` (builds first): how bare Fastify, @fastify/cors and
+// fastify-cors-exact behave as the number of routes grows.
+//
+//   npm run bench:scale                    full run (about 8–12 minutes on a 2-core machine)
+//   npm run bench:scale -- --quick         about 3 minutes: 20,000 instead of 50,000 routes, fewer rounds
+//   node bench/scale.js --help             every flag and environment variable
+//
+// Three phases, each server in its own child process (bench/scale-server.js,
+// run with --expose-gc) on 127.0.0.1, this process being the orchestrator and
+// the load generator (autocannon):
+//   1. Startup, heap and printRoutes at --routes (10,000): rounds of one FRESH
+//      child per variant, in a rotating order, one after the other (never two
+//      builds at once). Each child times `Fastify()` to `await app.ready()`,
+//      reads the heap after a full GC, counts printRoutes() lines, then serves
+//      one actual request and one preflight and reads the heap again.
+//   2. Per-request server CPU at --sizes (100 and 50,000): each (variant, size)
+//      server is built ONCE (the big ones concurrently, Fastify's startup being
+//      quadratic in routes) and kept running; then in every round each request
+//      kind runs on all of them in a rotating order, each run a warm-up and a
+//      measured run of a fixed number of requests around which the server
+//      reports its CPU time (process.cpuUsage()).
+//   3. Report: medians of per-round ratios with their min–max, in Markdown to
+//      bench/scale-results.md and on stdout.
+// Nothing is asserted on timings: targets are checked and reported, not enforced.
+// Only the variants' answers are checked (status and Access-Control-Allow-Origin)
+// and a wrong answer fails the run.
+import { execFileSync, fork } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { VARIANTS, VARIANT_LABELS } from './configs.js'
+import { DELETE_EVERY, ROUTE_OVERRIDE, SCALE_OPTIONS, describeShape, scaleRequests } from './scale-routes.js'
+import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
+
+const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
+const DEFAULT_OUT = fileURLToPath(new URL('./scale-results.md', import.meta.url))
+const PACKAGE = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
+
+const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [flags] after npm run build)
+
+  --quick                preset of about 3 minutes (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200)   env SCALE_QUICK=1
+  --routes N             routes for startup, heap and printRoutes      env SCALE_ROUTES          default 10000
+  --startup-rounds N     fresh builds per variant for startup/heap      env SCALE_STARTUP_ROUNDS  default 5 (quick 3)
+  --sizes a,b            route counts for per-request CPU (2 or more)   env SCALE_SIZES           default 100,50000 (quick 100,20000)
+  --rounds N             rounds of per-request CPU runs                 env SCALE_ROUNDS          default 12 (quick 6)
+  --amount N             requests per measured run                      env SCALE_AMOUNT          default 2000 (quick 1000)
+  --warmup N             requests per warm-up run                       env SCALE_WARMUP          default 400 (quick 200)
+                         (before round 1, every server also gets max(3 x warmup, amount) of each request)
+  --connections N        autocannon connections                         env SCALE_CONNECTIONS     default 10
+  --build-timeout S      seconds a server may take to build and listen  env SCALE_BUILD_TIMEOUT   default 900
+  --no-startup           skip phase 1 (startup, heap, printRoutes)
+  --no-cpu               skip phase 2 (per-request CPU)
+  --no-pin               do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env SCALE_PIN=0
+  --out FILE             where to write the Markdown report                default bench/scale-results.md
+`
+
+function settings () {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      routes: { type: 'string' },
+      'startup-rounds': { type: 'string' },
+      sizes: { type: 'string' },
+      rounds: { type: 'string' },
+      amount: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'build-timeout': { type: 'string' },
+      'no-startup': { type: 'boolean' },
+      'no-cpu': { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    process.exit(0)
+  }
+  const env = process.env
+  const quick = values.quick === true || env.SCALE_QUICK === '1'
+  const int = (flag, variable, fallback, low, high, raw = values[flag] ?? env[variable]) => {
+    const value = raw === undefined ? fallback : Number(raw)
+    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`--${flag} / ${variable}: expected an integer from ${low} to ${high}, got ${raw}`)
+    return value
+  }
+  const connections = int('connections', 'SCALE_CONNECTIONS', 10, 1, 256)
+  const rawSizes = values.sizes ?? env.SCALE_SIZES
+  const sizes = rawSizes === undefined
+    ? (quick ? [100, 20000] : [100, 50000])
+    : [...new Set(rawSizes.split(',').map(s => s.trim()).filter(Boolean).map(s => int('sizes', 'SCALE_SIZES', 0, 3, 500000, s)))].sort((a, b) => a - b)
+  if (sizes.length < 2) throw new Error('--sizes / SCALE_SIZES: expected at least two route counts, e.g. 100,50000')
+  return {
+    quick,
+    routes: int('routes', 'SCALE_ROUTES', 10000, 3, 500000),
+    startupRounds: int('startup-rounds', 'SCALE_STARTUP_ROUNDS', quick ? 3 : 5, 1, 50),
+    sizes,
+    rounds: int('rounds', 'SCALE_ROUNDS', quick ? 6 : 12, 1, 100),
+    amount: int('amount', 'SCALE_AMOUNT', quick ? 1000 : 2000, Math.max(100, connections), 1e7),
+    warmup: int('warmup', 'SCALE_WARMUP', quick ? 200 : 400, connections, 1e7),
+    connections,
+    buildTimeout: int('build-timeout', 'SCALE_BUILD_TIMEOUT', 900, 10, 7200),
+    startup: values['no-startup'] !== true,
+    cpu: values['no-cpu'] !== true,
+    pin: values['no-pin'] !== true && env.SCALE_PIN !== '0',
+    out: values.out ?? DEFAULT_OUT
+  }
+}
+
+const log = (message) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} scale: ${message}\n`)
+// Read before this process pins itself to one CPU (pinning changes what it reports).
+const PARALLELISM = os.availableParallelism()
+const KB = 1024
+const MB = 1024 * 1024
+
+// ------------------------------------------------------------------ servers
+
+/** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
+function pin (pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+class Server {
+  constructor (variant, routes, { printRoutes = false, timeout }) {
+    this.variant = variant
+    this.routes = routes
+    this.timeout = timeout
+    this.child = fork(SERVER, [variant, String(routes), ...(printRoutes ? ['print-routes'] : [])], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    this.waiting = new Map()
+    this.child.on('message', (message) => {
+      const resolve = this.waiting.get(message.type)
+      this.waiting.delete(message.type)
+      resolve?.(message)
+    })
+    this.exited = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.once('exit', (code) => {
+      for (const [, resolve] of this.waiting) resolve({ type: 'exit', code })
+      this.waiting.clear()
+    })
+  }
+
+  get name () {
+    return `${this.variant} at ${formatInt(this.routes)} routes`
+  }
+
+  /** The next message of a type, or a rejection when the child exits or takes longer than `seconds`. */
+  expect (type, seconds = 30) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(type)
+        reject(new Error(`${this.name}: no '${type}' within ${seconds} s`))
+      }, seconds * 1000)
+      this.waiting.set(type, (message) => {
+        clearTimeout(timer)
+        if (message.type === 'exit') reject(new Error(`${this.name} exited (${message.code})`))
+        else resolve(message)
+      })
+    })
+  }
+
+  /** Waits for the build ('built') and the listening socket ('ready'). */
+  async start () {
+    const ready = this.expect('ready', this.timeout)
+    this.built = await this.expect('built', this.timeout)
+    this.port = (await ready).port
+    return this
+  }
+
+  async request (cmd) {
+    const reply = this.expect(cmd)
+    this.child.send({ cmd })
+    return reply
+  }
+
+  async close () {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    if (this.child.connected) this.child.send({ cmd: 'close' })
+    const timer = setTimeout(() => this.child.kill(), 5000)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
+
+/** One real request (no keep-alive), to check an answer. */
+function probe (port, request) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent: false, timeout: 10000 }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
+    })
+    req.on('timeout', () => req.destroy(new Error('probe timed out')))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** Fails loudly unless the server answers the request as `kind.expect` says for its variant. */
+async function verify (server, kind) {
+  const { status, headers } = await probe(server.port, kind.request)
+  const [wantStatus, wantAllowOrigin] = kind.expect[server.variant]
+  const allowOrigin = headers['access-control-allow-origin']
+  const ok = status === wantStatus && (wantAllowOrigin ? allowOrigin === kind.request.headers.origin : allowOrigin === undefined)
+  if (!ok) {
+    throw new Error(`${kind.label} ${kind.request.method} ${kind.request.path} on ${server.name}: got ${status} with Access-Control-Allow-Origin ${allowOrigin ?? '(none)'}, expected ${wantStatus} ${wantAllowOrigin ? `with Access-Control-Allow-Origin ${kind.request.headers.origin}` : 'without Access-Control-Allow-Origin'}`)
+  }
+}
+
+// --------------------------------------------------------------------- load
+
+async function load (server, request, amount, connections) {
+  const start = process.hrtime.bigint()
+  let end = 0n
+  let responses = 0
+  const instance = autocannon({
+    url: `http://127.0.0.1:${server.port}${request.path}`,
+    method: request.method,
+    headers: request.headers,
+    amount,
+    connections,
+    pipelining: 1,
+    timeout: 10,
+    sampleInt: 50
+  })
+  instance.on('response', () => {
+    if (++responses === amount) end = process.hrtime.bigint()
+  })
+  const result = await instance
+  if (end === 0n) end = process.hrtime.bigint()
+  const seconds = Number(end - start) / 1e9
+  return {
+    responses,
+    seconds,
+    rps: responses / seconds,
+    errors: result.errors + result.timeouts,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]))
+  }
+}
+
+/** The machine's busy and total CPU ticks so far (Linux /proc/stat), or undefined elsewhere. */
+function machineTicks () {
+  try {
+    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
+    return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal }
+  } catch {
+    return undefined
+  }
+}
+
+async function measure (server, kind, opts) {
+  await load(server, kind.request, opts.warmup, opts.connections)
+  await server.request('reset')
+  const ticks = machineTicks()
+  const generatorStart = process.cpuUsage()
+  const start = process.hrtime.bigint()
+  const run = await load(server, kind.request, opts.amount, opts.connections)
+  // Let the server close the connections autocannon leaves, so that their cost is counted too.
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  const used = await server.request('read')
+  const wall = Number(process.hrtime.bigint() - start) / 1e9
+  const generator = process.cpuUsage(generatorStart)
+  const [wantStatus] = kind.expect[server.variant]
+  if (run.errors > 0 || run.responses !== opts.amount || run.statuses[wantStatus] !== opts.amount) {
+    throw new Error(`${kind.label} on ${server.name}: ${run.errors} errors, ${run.responses}/${opts.amount} responses, statuses ${JSON.stringify(run.statuses)}, expected all ${wantStatus}`)
+  }
+  // Other processes' CPU during the run, in cores: the machine's busy time minus the server's and ours.
+  let foreign = NaN
+  const after = machineTicks()
+  if (ticks !== undefined && after !== undefined && after.total > ticks.total) {
+    const perSecond = (after.total - ticks.total) / (wall * os.cpus().length)
+    const ours = (used.user + used.system + generator.user + generator.system) / 1e6
+    foreign = Math.max(0, ((after.busy - ticks.busy) / perSecond - ours) / wall)
+  }
+  return { rps: run.rps, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses }
+}
+
+// ------------------------------------------------------------------- phases
+
+const stats = (values) => ({ median: median(values), min: min(values), max: max(values), n: values.filter(Number.isFinite).length })
+
+/** Phase 1: startup time, heap and printRoutes at opts.routes, one fresh child per variant and round. */
+async function startupPhase (opts, pinned, live) {
+  const kinds = scaleRequests(opts.routes)
+  const rounds = []
+  for (let round = 0; round < opts.startupRounds; round++) {
+    const entry = {}
+    for (const variant of rotate(VARIANTS, round)) {
+      const server = new Server(variant, opts.routes, { printRoutes: true, timeout: opts.buildTimeout })
+      live.add(server)
+      try {
+        if (pinned) pin(server.child.pid, 1)
+        await server.start()
+        // One actual request and one preflight served, then the heap again.
+        await verify(server, kinds.get)
+        await verify(server, kinds.preflight)
+        const { heapUsed } = await server.request('heap')
+        entry[variant] = { ...server.built, heapServed: heapUsed }
+      } finally {
+        await server.close()
+        live.delete(server)
+      }
+      log(`startup round ${round + 1}/${opts.startupRounds} ${variant.padEnd(12)} ${formatInt(entry[variant].startupMs)} ms to ready, heap ${formatFixed(entry[variant].heapUsed / MB, 1)} MB after ready, ${formatFixed(entry[variant].heapServed / MB, 1)} MB after serving, printRoutes ${formatInt(entry[variant].printRoutesLines)} lines`)
+    }
+    rounds.push(entry)
+  }
+  const declared = rounds[0].bare.declared
+  const perRoute = (key, variant) => stats(rounds.map(r => (r[variant][key] - r.bare[key]) / declared))
+  return {
+    rounds,
+    declared,
+    routeCount: Object.fromEntries(VARIANTS.map(v => [v, rounds[0][v].routeCount])),
+    startup: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].startupMs))])),
+    startupRatio: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].startupMs / r.bare.startupMs))])),
+    heap: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].heapUsed))])),
+    heapServed: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].heapServed))])),
+    heapPerRoute: Object.fromEntries(VARIANTS.map(v => [v, perRoute('heapUsed', v)])),
+    heapServedPerRoute: Object.fromEntries(VARIANTS.map(v => [v, perRoute('heapServed', v)])),
+    lines: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].printRoutesLines))])),
+    extraLines: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[v].printRoutesLines - r.bare.printRoutesLines))]))
+  }
+}
+
+/** Phase 2: per-request server CPU on servers built once per (variant, size), runs interleaved in rounds. */
+async function cpuPhase (opts, pinned, live) {
+  const servers = new Map()
+  const key = (variant, size) => `${variant}/${size}`
+  // Build every server at once: the big builds take minutes each and nothing is measured yet.
+  log(`building ${VARIANTS.length * opts.sizes.length} servers (${opts.sizes.map(formatInt).join(' and ')} routes × ${VARIANTS.join(', ')}) concurrently; the largest may take a few minutes`)
+  const buildStart = Date.now()
+  const ticker = setInterval(() => log(`  still building: ${[...servers.values()].filter(s => s.port === undefined).map(s => s.name).join(', ')} (${Math.round((Date.now() - buildStart) / 1000)} s)`), 30000)
+  try {
+    for (const size of opts.sizes) {
+      for (const variant of VARIANTS) {
+        const server = new Server(variant, size, { timeout: opts.buildTimeout })
+        live.add(server)
+        servers.set(key(variant, size), server)
+      }
+    }
+    await Promise.all([...servers.values()].map(server => server.start().then(() => log(`  ${server.name} up after ${Math.round((Date.now() - buildStart) / 1000)} s (its own build ${formatInt(server.built.startupMs)} ms, sharing the CPUs)`))))
+  } finally {
+    clearInterval(ticker)
+  }
+  if (pinned) for (const server of servers.values()) pin(server.child.pid, 1)
+  const buildSeconds = (Date.now() - buildStart) / 1000
+
+  const kindsAt = Object.fromEntries(opts.sizes.map(size => [size, scaleRequests(size)]))
+  const kindIds = Object.keys(kindsAt[opts.sizes[0]])
+  for (const size of opts.sizes) {
+    for (const variant of VARIANTS) {
+      for (const id of kindIds) await verify(servers.get(key(variant, size)), kindsAt[size][id])
+    }
+  }
+  const firstWarmup = Math.max(opts.warmup * 3, opts.amount)
+  log(`all answers as expected; initial warm-up, ${firstWarmup} requests per request kind and server`)
+  for (const server of servers.values()) {
+    for (const id of kindIds) await load(server, kindsAt[server.routes][id].request, firstWarmup, opts.connections)
+  }
+
+  // For each kind, the (variant, size) pairs in an order that rotates from round to round.
+  const pairs = opts.sizes.flatMap(size => VARIANTS.map(variant => [variant, size]))
+  const results = Object.fromEntries(kindIds.map(id => [id, []]))
+  for (let round = 0; round < opts.rounds; round++) {
+    const roundStart = Date.now()
+    for (const [index, id] of kindIds.entries()) {
+      const entry = {}
+      for (const [variant, size] of rotate(pairs, round * 2 + index)) {
+        entry[key(variant, size)] = await measure(servers.get(key(variant, size)), kindsAt[size][id], opts)
+      }
+      results[id].push(entry)
+      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)}`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
+    }
+    log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
+  }
+  for (const server of servers.values()) {
+    await server.close()
+    live.delete(server)
+  }
+
+  const small = opts.sizes[0]
+  const large = opts.sizes[opts.sizes.length - 1]
+  const summary = kindIds.map(id => {
+    const rounds = results[id]
+    const per = (variant, size, field = 'cpuPerRequest') => stats(rounds.map(r => r[key(variant, size)][field]))
+    const ratio = (a, b) => stats(rounds.map(r => r[a].cpuPerRequest / r[b].cpuPerRequest))
+    return {
+      id,
+      label: kindsAt[small][id].label,
+      requests: Object.fromEntries(opts.sizes.map(size => [size, kindsAt[size][id].request])),
+      cpu: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size)]))])),
+      rps: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size, 'rps')]))])),
+      oursOverCors: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
+      oursOverBare: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
+      growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
+      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign))
+    }
+  })
+  const built = Object.fromEntries([...servers.entries()].map(([k, s]) => [k, s.built]))
+  return { summary, small, large, built, buildSeconds }
+}
+
+// ------------------------------------------------------------------- report
+
+const range = (s, format) => `${format(s.median)} (${format(s.min)}–${format(s.max)})`
+const ratioCell = (s) => `${formatRatio(s.median)} (${formatFixed(s.min, 2)}–${formatFixed(s.max, 2)})`
+const bytesPerRoute = (s) => `${formatInt(s.median)} B = ${formatFixed(s.median / KB, 2)} KB (${formatInt(s.min)}–${formatInt(s.max)} B)`
+const verdict = (ok) => ok ? '**met**' : '**missed**'
+
+function startupTables (s) {
+  const heap = markdownTable(
+    ['Variant', 'heap after ready (MB)', 'per route over bare, after ready', 'heap after serving (MB)', 'per route over bare, after serving'],
+    VARIANTS.map(v => [VARIANT_LABELS[v], range(s.heap[v], x => formatFixed(x / MB, 2)), v === 'bare' ? '—' : bytesPerRoute(s.heapPerRoute[v]), range(s.heapServed[v], x => formatFixed(x / MB, 2)), v === 'bare' ? '—' : bytesPerRoute(s.heapServedPerRoute[v])]),
+    ['---', '---:', '---:', '---:', '---:']
+  )
+  const startup = markdownTable(
+    ['Variant', '`Fastify()` to ready (ms)', 'over bare (per-round ratio)'],
+    VARIANTS.map(v => [VARIANT_LABELS[v], range(s.startup[v], formatInt), v === 'bare' ? '—' : ratioCell(s.startupRatio[v])]),
+    ['---', '---:', '---:']
+  )
+  const lines = markdownTable(
+    ['Variant', 'routes Fastify holds (incl. HEAD, plugin OPTIONS)', 'printRoutes() lines', 'extra lines over bare', 'plugin registrations'],
+    VARIANTS.map(v => [VARIANT_LABELS[v], formatInt(s.routeCount[v]), formatInt(s.lines[v].median) + (s.lines[v].min !== s.lines[v].max ? ` (${formatInt(s.lines[v].min)}–${formatInt(s.lines[v].max)})` : ''), v === 'bare' ? '—' : formatInt(s.extraLines[v].median), v === 'bare' ? '0' : '1']),
+    ['---', '---:', '---:', '---:', '---:']
+  )
+  return { heap, startup, lines }
+}
+
+function cpuTables (c) {
+  const sizes = Object.keys(c.summary[0].cpu).map(Number)
+  const one = (x) => formatFixed(x, 1)
+  const cpu = markdownTable(
+    ['Request', 'routes', ...VARIANTS.map(v => VARIANT_LABELS[v]), 'ours/@fastify/cors', 'ours/bare'],
+    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => range(row.cpu[size][v], one)), ratioCell(row.oursOverCors[size]), ratioCell(row.oursOverBare[size])])),
+    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
+  )
+  const growth = markdownTable(
+    ['Request', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} ${formatInt(c.large)}/${formatInt(c.small)}`), 'other processes (cores, median–max)'],
+    c.summary.map(row => [row.label, ...VARIANTS.map(v => ratioCell(row.growth[v])), `${formatFixed(median(row.foreign), 2)}–${formatFixed(max(row.foreign), 2)}`]),
+    ['---', '---:', '---:', '---:', '---:']
+  )
+  const rps = markdownTable(
+    ['Request', 'routes', ...VARIANTS.map(v => VARIANT_LABELS[v])],
+    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => formatInt(row.rps[size][v].median))])),
+    ['---', '---:', '---:', '---:', '---:']
+  )
+  return { cpu, growth, rps }
+}
+
+/** "Flat": ours' per-request CPU grows by at most 10% from the smallest to the largest size, or by no more than bare's own growth + 5 points. */
+const FLAT_SLACK = 0.10
+const flat = (ours, bare) => ours <= 1 + FLAT_SLACK || ours <= bare + 0.05
+
+function targets (opts, s, c) {
+  const lines = []
+  if (s !== undefined) {
+    const heap = s.heapPerRoute.ours
+    const served = s.heapServedPerRoute.ours
+    const limit = 1.5 * KB
+    lines.push(`- Heap, ours at most +1.5 KB per route over bare at ${formatInt(s.declared)} routes: ${verdict(heap.median <= limit && served.median <= limit)} on the medians: after ready +${formatFixed(heap.median / KB, 2)} KB/route (rounds ${formatFixed(heap.min / KB, 2)}–${formatFixed(heap.max / KB, 2)}), after serving +${formatFixed(served.median / KB, 2)} KB/route (rounds ${formatFixed(served.min / KB, 2)}–${formatFixed(served.max / KB, 2)})` +
+      (heap.median > limit ? `; ${formatFixed((heap.median - limit) / KB, 2)} KB/route over` : '') + '.')
+    const st = s.startupRatio.ours
+    lines.push(`- Startup, ours at most 1.15x bare at ${formatInt(s.declared)} routes: ${verdict(st.median <= 1.15)} on the median: ${ratioCell(st)}` +
+      (st.median > 1.15 ? `, ${formatFixed((st.median - 1.15) * 100, 0)} points over` : '') +
+      (st.min <= 1.15 && st.max > 1.15 ? '; rounds on both sides of 1.15x (within this run\'s noise)' : '') +
+      `. (@fastify/cors: ${ratioCell(s.startupRatio['fastify-cors'])}.)`)
+    const extra = s.extraLines.ours
+    lines.push(`- printRoutes, ours at most one extra line per registration (1 registration): ${verdict(extra.max <= 1)}: ${formatInt(extra.median)} extra line(s) (${formatInt(s.lines.ours.median)} vs ${formatInt(s.lines.bare.median)}).`)
+  }
+  if (c !== undefined) {
+    for (const row of c.summary) {
+      const ours = row.growth.ours
+      const bare = row.growth.bare
+      lines.push(`- Per-request CPU flat from ${formatInt(c.small)} to ${formatInt(c.large)} routes, ${row.label}: ${verdict(flat(ours.median, bare.median))} on the medians: ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}` +
+        ` ("flat": ours' growth at most ${formatFixed(1 + FLAT_SLACK, 2)}x, or at most bare's own growth + 0.05).`)
+    }
+  }
+  return lines.join('\n')
+}
+
+/** The commit, and whether the plugin's sources differ from it (the run measures the working tree's build). */
+function revision () {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const changed = git('status', '--porcelain', '--', 'index.ts', 'lib', 'types').split('\n').filter(Boolean).length
+    return `${git('rev-parse', '--short', 'HEAD')}${changed > 0 ? ` plus uncommitted changes to ${changed} plugin source file(s) (the build measured is the working tree's)` : ''}`
+  } catch {
+    return 'unknown'
+  }
+}
+
+function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
+  const cpus = os.cpus()
+  const shape = describeShape(opts.routes)
+  const header = [
+    '# fastify-cors-exact benchmark: route count',
+    '',
+    `- Date: ${started.toISOString()} (${Math.round(elapsed / 1000)} s); load average ${loadStart.map(l => l.toFixed(2)).join(' ')} at the start, ${os.loadavg().map(l => l.toFixed(2)).join(' ')} at the end`,
+    `- Node ${process.version} on ${os.platform()} ${os.arch()}; CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${PARALLELISM} before pinning); Fastify ${PACKAGE('fastify')}, @fastify/cors ${PACKAGE('@fastify/cors')}, find-my-way ${PACKAGE('find-my-way')}`,
+    `- Settings: ${opts.startup ? `startup/heap/printRoutes at ${formatInt(opts.routes)} routes, ${opts.startupRounds} rounds of fresh builds` : 'no startup phase'}; ` +
+      `${opts.cpu ? `per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds, ${opts.amount} requests per measured run after ${opts.warmup} warm-up requests, ${opts.connections} connections, no pipelining` : 'no CPU phase'}; 127.0.0.1 only; ` +
+      `servers ${pinned ? 'pinned to CPU 1, orchestrator/load generator to CPU 0 (taskset)' : 'not pinned'}`,
+    `- Plugin: fastify-cors-exact dist/esm built from ${rev}`,
+    '- Command: `npm run bench:scale' + (process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : '') + '`'
+  ]
+  const parts = [header.join('\n')]
+  parts.push([
+    '## Method',
+    '',
+    `- App shape (bench/scale-routes.js), the same routes for every variant: groups i = 0, 1, …, each with a static \`GET /r{i}/items\` and a parametric \`PUT /r{i}/items/:id\`; every ${DELETE_EVERY}th group also has \`DELETE /r{i}/items/:id\` with \`config: { cors: ${JSON.stringify(ROUTE_OVERRIDE)} }\`, so that ours has a method whose policy differs at a path (which needs its router copy). Groups are added until exactly N routes are declared (N = ${formatInt(shape.declared)}: ${formatInt(shape.groups)} groups, ${formatInt(shape.overrides)} DELETE overrides); Fastify adds a HEAD route per GET. "Per route" below divides by the N declared routes.`,
+    `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the DELETE routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor; it adds no printRoutes line, the method joins the \`:id\` line).`,
+    '- Requests hit the group nearest the middle of the table that has the DELETE override: an allowed actual `GET /r{mid}/items` with `Origin: https://a.example`, and a preflight `OPTIONS /r{mid}/items/5` with `Origin: https://a.example`, `Access-Control-Request-Method: PUT`. Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with `Access-Control-Allow-Origin: https://a.example` for the plugins and without it for bare.',
+    '- Startup: each round builds each variant in a fresh child process, one at a time, in a rotating order; the child times `Fastify()` (after its imports) to `await app.ready()`. Heap: `process.memoryUsage().heapUsed` after `global.gc()` (repeated until it stops shrinking), right after ready and again after serving one actual request and one preflight. Ratios and differences are taken within a round and their median is shown with the rounds\' min–max.',
+    '- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run; CPU is the server process\'s user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.'
+  ].join('\n'))
+  if (s !== undefined) {
+    const t = startupTables(s)
+    parts.push(`## Heap at ${formatInt(s.declared)} routes (after full GC)\n\n${t.heap}`)
+    parts.push(`## Startup at ${formatInt(s.declared)} routes\n\n${t.startup}`)
+    parts.push(`## printRoutes() at ${formatInt(s.declared)} routes\n\n${t.lines}`)
+  }
+  if (c !== undefined) {
+    const t = cpuTables(c)
+    parts.push(`## Server CPU per request (µs)\n\n${t.cpu}`)
+    parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
+    parts.push(`## Throughput (requests/s, medians; for reference, the load generator shares the machine)\n\n${t.rps}`)
+    parts.push(`Build of the CPU-phase servers (all concurrently, so not comparable with the startup table): ${Math.round(c.buildSeconds)} s in all; own build times ${Object.entries(c.built).map(([k, b]) => `${k} ${formatFixed(b.startupMs / 1000, 1)} s`).join(', ')}.`)
+  }
+  parts.push(`## Targets (checked, not asserted)\n\n${targets(opts, s, c)}`)
+  return parts.join('\n\n') + '\n'
+}
+
+// --------------------------------------------------------------------- main
+
+async function main () {
+  const opts = settings()
+  const started = new Date()
+  const loadStart = os.loadavg()
+  const rev = revision()
+  const live = new Set()
+  const stop = () => Promise.all([...live].map(server => server.close()))
+  process.once('SIGINT', () => { stop().finally(() => process.exit(130)) })
+  let s
+  let c
+  let pinned = false
+  try {
+    pinned = opts.pin && os.cpus().length >= 2 && pin(process.pid, 0)
+    if (opts.startup) {
+      log(`phase 1: startup, heap and printRoutes at ${formatInt(opts.routes)} routes, ${opts.startupRounds} rounds × ${VARIANTS.length} fresh builds${pinned ? ', pinned' : ''}`)
+      s = await startupPhase(opts, pinned, live)
+    }
+    if (opts.cpu) {
+      log(`phase 2: per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds`)
+      c = await cpuPhase(opts, pinned, live)
+    }
+  } finally {
+    await stop()
+  }
+  const markdown = report({ opts, s, c, pinned, started, loadStart, rev, elapsed: Date.now() - started.getTime() })
+  writeFileSync(opts.out, markdown)
+  process.stdout.write(markdown)
+  log(`written to ${opts.out} (${Math.round((Date.now() - started.getTime()) / 1000)} s)`)
+}
+
+await main()
