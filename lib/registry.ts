@@ -110,6 +110,9 @@ export class Registry {
       }
       list.push({ route, cors, kept, custom })
     }
+    // Fastify's router holds each path as it parsed it, its trailing slash already trimmed under
+    // ignoreTrailingSlash; the copy trims again: give it the slash to trim ('/a//' is held as '/a/').
+    const pathOf = (route: AppRoute): string => options.ignoreTrailingSlash ? `${route.path}/` : route.path
     const router = newRouter()
     const plain: Array<[AppRoute, Record<string, unknown>, Slot]> = []
     for (const [method, list] of byMethod) {
@@ -122,16 +125,16 @@ export class Registry {
         const slot: Slot = { route: cors, uncertain: custom, routes: [cors] }
         if (custom) {
           const alone = newRouter()
-          alone.on(method as Router.HTTPMethod, route.path, { constraints: kept }, noop)
+          alone.on(method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop)
           this.customOf(method).push({ route: cors, matches: (url, constraints) => alone.find(method as Router.HTTPMethod, url, constraints) !== null })
         } else {
           plain.push([route, kept, slot])
         }
         try {
-          router.on(method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
+          router.on(method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop, slot)
         } catch {
           // Only routes told apart by a custom constraint collide here.
-          const existing = router.findRoute(method as Router.HTTPMethod, route.path, kept)?.store as Slot
+          const existing = router.findRoute(method as Router.HTTPMethod, pathOf(route), kept)?.store as Slot
           existing.uncertain = true
           existing.routes.push(cors)
         }
@@ -141,7 +144,7 @@ export class Registry {
     if (this.custom.size > 0) {
       // Where a custom constraint may send the request elsewhere: the same lookup among the other routes.
       const withoutCustom = newRouter()
-      for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, route.path, { constraints: kept }, noop, slot)
+      for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop, slot)
       this.findWithoutCustom = (method, url, constraints) => withoutCustom.find(method as Router.HTTPMethod, url, constraints)
     }
     this.realFind = app.findRoute.bind(app) as Registry['realFind']

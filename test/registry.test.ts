@@ -316,3 +316,14 @@ test('a custom-constrained route and the route found without it, with one policy
   t.equal((await preflight(app, '/v/7', PARTNER, 'PUT')).body, 'CORS preflight refused: ambiguous-route', 'two tenants, two policies')
   t.equal((await preflight(app, '/w/7', PARTNER, 'PUT')).body, 'CORS preflight refused: ambiguous-route', 'another custom route matches with another policy')
 })
+
+test("ignoreTrailingSlash: a route whose path ends in '//' is found where Fastify finds it", async t => {
+  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.patch('/a//', async () => 'a')
+  app.patch('/', { config: { cors: false } }, async () => 'root')
+  await app.ready()
+  const answer = await preflight(app, '/a//', APP, 'PATCH')
+  t.equal(answer.statusCode, 204, answer.body)
+  t.equal((await app.inject({ method: 'PATCH', url: '/a//', headers: { origin: APP } })).body, 'a')
+})
