@@ -6,6 +6,7 @@
 // verdict, in bounded time, and the process never crashes.
 import type { FastifyRequest } from 'fastify'
 import { isSerializedOrigin } from './origins.js'
+import { show } from './shape.js'
 import type { OriginCallback, OriginFunctionType } from './schema.js'
 
 export interface OriginFunctionRule {
@@ -95,8 +96,10 @@ class OriginCall {
     if (allow === true) return this.origin
     if (allow === false || allow === undefined || allow === null) return undefined
     if (typeof allow === 'string' && isSerializedOrigin(allow)) return allow
-    this.complain(undefined, `CORS origin function answered ${typeof allow === 'string' ? 'a string that is not a serialized origin' : `a ${typeof allow}`}; ` +
-      'answer true, false or an origin such as \'https://app.example.com\'; refusing the origin', 'origin-function-invalid')
+    // `cors` (Express) documents calling back with the list of allowed origins, loaded from a database.
+    if (Array.isArray(allow) && allow.every(item => typeof item === 'string')) return allow.includes(this.origin) ? this.origin : undefined
+    this.complain(undefined, `CORS origin function answered ${typeof allow === 'string' ? 'a string that is not a serialized origin' : show(allow)}; ` +
+      'answer true, false, an origin such as \'https://app.example.com\' or a list of origins; refusing the origin', 'origin-function-invalid')
     return undefined
   }
 
