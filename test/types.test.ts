@@ -19,7 +19,7 @@ app.get('/a', { config: { cors: { credentials: 'yes' } } }, async () => 'a')
 app.get('/b', { config: { cors: { maxAge: '10' } } }, async () => 'b')
 app.get('/c', { config: { cors: true } }, async () => 'c')
 const shown: OriginFunction = 42
-const wrong: OriginFunction = (origin, callback: (error: Error) => void) => callback(new Error(origin))
+const wrong: OriginFunction = (host: number) => host > 0
 export { shown, wrong }
 `)
   writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, files: ['mistakes.ts'] }))
@@ -34,6 +34,6 @@ export { shown, wrong }
   t.notMatch(output, /'false & \{/, 'never reported against false & {…}')
   t.match(output, /mistakes\.ts\(6,27\): error TS2322: Type 'true' is not assignable to type 'RouteCorsConfig & true'/)
   t.match(output, /Type 'number' is not assignable to type 'OriginFunctionType'/)
-  t.match(output, /Types of parameters 'callback' and 'callback' are incompatible/, 'the parameters are named')
+  t.match(output, /Types of parameters 'host' and 'origin' are incompatible/, 'the parameters are named')
   t.notMatch(output, /param_\d/)
 })
