@@ -39,7 +39,7 @@ await app.register(cors, { checkActualRequests: 'no' })
 // @ts-expect-error the callback takes an error and true, false or an origin
 await app.register(cors, { origin: (origin, cb) => { cb(null, 42) } })
 // @ts-expect-error the callback's first argument is an error or null
-await app.register(cors, { origin: (origin, cb) => { cb('no') } })
+await app.register(cors, { origin: (origin, cb) => { const reason = 'no'; cb(reason) } })
 // @ts-expect-error the third argument is the request, not the reply
 await app.register(cors, { origin: (origin, cb, request) => request.code(200) })
 // @ts-expect-error only hook 'onRequest' is accepted
