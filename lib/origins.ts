@@ -85,12 +85,15 @@ function explainBadOrigin (value: string): OriginSetting {
   }
   if (value.includes(',')) {
     const parts = value.split(',').map(part => part.trim()).filter(part => part !== '')
-    const fixed = parts.map(part => { const setting = parseOriginSetting(part); return setting.kind === 'invalid' ? setting.suggestion ?? [part] : [part] }).flat()
+    // Each part as it should be; a part without a sure fix is listed as is, and the list is then no sure fix either.
+    const fixes = parts.map(part => { const setting = parseOriginSetting(part); return setting.kind === 'invalid' ? setting.suggestion : [part] })
+    const sure = fixes.every(fix => fix !== undefined)
+    const listed = sure ? fixes.flat() : parts
     return {
       kind: 'invalid',
       why: `it holds ${parts.length} origins separated by commas, and a browser sends one`,
-      fix: `split it into a list: origin: [${fixed.map(part => `'${part}'`).join(', ')}] (e.g. value.split(',').map(s => s.trim()))`,
-      suggestion: fixed
+      fix: `split it into a list: origin: [${listed.map(part => `'${part}'`).join(', ')}]${sure ? '' : ', then fix each'} (e.g. value.split(',').map(s => s.trim()))`,
+      ...(sure ? { suggestion: listed } : {})
     }
   }
   const problems: string[] = []

@@ -37,8 +37,8 @@ export function checkShape (schema: TObject, raw: unknown): Problem[] {
   }
   // One problem per option, however many errors TypeBox finds inside it.
   const offending = new Set(Array.from(Value.Errors(schema, raw), error => error.path.split('/')[1]))
+  // (TypeBox accepts undefined for an optional property, so an undefined origin is not reported twice.)
   for (const option of offending) {
-    if (option === 'origin' && undefinedOrigin) continue
     problems.push(describeOption(schema, option, options[option]))
   }
   return problems

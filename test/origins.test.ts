@@ -49,6 +49,7 @@ test('parseOriginSetting explains each way a configured origin can be wrong and 
     ['https://b.com\n', /surrounding whitespace/, "use 'https://b.com'"],
     ['https://a.com,https://b.com', /2 origins separated by commas/, "split it into a list: origin: ['https://a.com', 'https://b.com'] (e.g. value.split(',').map(s => s.trim()))"],
     ['https://a.com, b.com/,', /2 origins separated by commas/, /origin: \['https:\/\/a\.com', 'https:\/\/b\.com'\]/],
+    ['https://a.com,null', /2 origins separated by commas/, "split it into a list: origin: ['https://a.com', 'null'], then fix each (e.g. value.split(',').map(s => s.trim()))"],
     ['', /it is empty \(a trailing comma in a list, or an unset environment variable\?\)/, 'remove it'],
     [' ', /it is empty/, 'remove it'],
     ['localhost:3000', /a missing scheme/, "use 'http://localhost:3000'"],
