@@ -23,6 +23,7 @@ test('the packed package', async t => {
   const paths = files.map(file => file.path)
   t.ok(paths.includes('dist/esm/index.js') && paths.includes('dist/cjs/index.js') && paths.includes('dist/cjs/index.d.ts'), 'ships both builds with types')
   t.notOk(paths.some(path => path.startsWith('test/') || path.startsWith('lib/')), 'ships no sources or tests')
+  t.ok(paths.includes('LICENSE'), 'ships the MIT LICENSE that package.json names')
 
   t.test('@arethetypeswrong/cli finds no problem', async t => {
     t.doesNotThrow(() => run(bin('attw'), [tarball, '--format', 'ascii']))
