@@ -8,8 +8,9 @@ import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCo
 import { requestHandler, varyOnOrigin } from './lib/hooks.js'
 import type { CorsOptions } from './types/index.js'
 
-export type { CorsOptions, RouteCorsOptions, OriginFunction } from './types/index.js'
+export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } from './types/index.js'
 export { ERROR_CODES } from './lib/errors.js'
+export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/reasons.js'
 
 /** The registrations of the plugin in one app, by id. */
 const registrations = new WeakMap<object, Map<symbol, Scope>>()

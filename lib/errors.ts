@@ -32,7 +32,8 @@ const constructors = Object.fromEntries(
 export type CorsOptionsError = Error & { code: string, problems: Problem[] }
 
 export function describe (problem: Problem, where: string): string {
-  return `${where} '${problem.option}': ${problem.why}. Fix: ${problem.fix}.`
+  // A `why` that is a question ('… unset?') keeps its own punctuation.
+  return `${where} '${problem.option}': ${problem.why}${problem.why.endsWith('?') ? '' : '.'} Fix: ${problem.fix}.`
 }
 
 /** Builds the error thrown at startup for one or more problems. */

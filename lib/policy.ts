@@ -1,15 +1,15 @@
 // Compiles resolved options into a Policy: every header value joined, every
 // lookup structure built, once. Requests only read a Policy.
 import type { FastifyRequest } from 'fastify'
-import { buildMatcher, isSerializedOrigin, type OriginMatcher } from './origins.js'
+import { buildMatcher, type OriginMatcher } from './origins.js'
 import type { OriginPolicy, ResolvedOptions } from './options.js'
-import type { OriginFunctionType } from './schema.js'
+import { callOriginFunction, type OriginFunctionRule } from './origin-function.js'
 
 export type OriginRule =
   /** '*' or one exact origin: the same Access-Control-Allow-Origin on every response, no Vary. */
   | { kind: 'static', value: string, allows: (origin: string) => boolean }
   | { kind: 'matcher', matcher: OriginMatcher }
-  | { kind: 'function', decide: OriginFunctionType }
+  | OriginFunctionRule
 
 export type HeaderRule =
   | { kind: 'reflect' }
@@ -46,7 +46,7 @@ function compileOrigin (origin: OriginPolicy): OriginRule | undefined {
     case 'any': return { kind: 'static', value: '*', allows: () => true }
     case 'single': return { kind: 'static', value: origin.origin, allows: (candidate) => candidate === origin.origin }
     case 'matcher': return { kind: 'matcher', matcher: buildMatcher(origin.parts) }
-    case 'function': return { kind: 'function', decide: origin.decide }
+    case 'function': return { kind: 'function', decide: origin.decide, timeout: origin.timeout }
   }
 }
 
@@ -97,29 +97,6 @@ export function allowedOrigin (rule: OriginRule, origin: string, request: Fastif
   switch (rule.kind) {
     case 'static': return rule.allows(origin) ? rule.value : undefined
     case 'matcher': return rule.matcher.allows(origin) ? origin : undefined
-    case 'function': return callOriginFunction(rule.decide, origin, request)
-  }
-}
-
-function callOriginFunction (decide: OriginFunctionType, origin: string, request: FastifyRequest): string | undefined | Promise<string | undefined> {
-  // The function never sees a value that is not a serialized origin.
-  if (!isSerializedOrigin(origin)) return undefined
-  const judge = (verdict: unknown): string | undefined => {
-    if (verdict === true) return origin
-    if (typeof verdict === 'string') {
-      if (isSerializedOrigin(verdict)) return verdict
-      request.log.error({ corsReason: 'origin-function-invalid' }, 'CORS origin function returned a string that is not a serialized origin; refusing')
-    }
-    return undefined
-  }
-  const fail = (error: unknown): undefined => {
-    request.log.error({ err: error, corsReason: 'origin-function-error' }, 'CORS origin function failed; refusing the origin')
-    return undefined
-  }
-  try {
-    const verdict = decide(origin, request)
-    return verdict instanceof Promise ? verdict.then(judge, fail) : judge(verdict)
-  } catch (error) {
-    return fail(error)
+    case 'function': return callOriginFunction(rule, origin, request)
   }
 }

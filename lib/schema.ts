@@ -1,7 +1,7 @@
 // The options' shape, in one place: the TypeBox schema validates options at
 // registration and the public types are derived from it (see types/).
 import { Kind, Type, TypeRegistry, type Static } from '@sinclair/typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 // TypeBox has no kind for "an instance of RegExp" (Type.RegExp tests a string
 // against a pattern), so register one.
@@ -9,9 +9,27 @@ const REGEXP_KIND = 'CorsRegExpInstance'
 if (!TypeRegistry.Has(REGEXP_KIND)) TypeRegistry.Set(REGEXP_KIND, (_schema, value) => value instanceof RegExp)
 const RegExpInstance = Type.Unsafe<RegExp>({ [Kind]: REGEXP_KIND })
 
-const Request = Type.Unsafe<FastifyRequest>({})
-const OriginVerdict = Type.Union([Type.Boolean(), Type.String()])
-const OriginFunction = Type.Function([Type.String(), Request], Type.Union([OriginVerdict, Type.Promise(OriginVerdict)]))
+/**
+ * The callback of an origin function, as in `@fastify/cors` and `cors`: `callback(null, true)` allows the
+ * request's origin, `callback(null, 'https://a.example')` allows exactly that origin, `callback(null, false)`
+ * or `callback(error)` refuses.
+ */
+export type OriginCallback = (error: Error | null, allow?: boolean | string) => void
+
+/**
+ * Decides an origin per request. Answer in one of three ways: return `true`, `false` or an origin string; return a
+ * Promise of one; or call `callback(error, allow)`, synchronously or later (within `originFunctionTimeout`).
+ * `this` is the Fastify instance; the request is the third argument.
+ */
+export type OriginFunctionType = (
+  this: FastifyInstance,
+  origin: string,
+  callback: OriginCallback,
+  request: FastifyRequest
+) => void | boolean | string | Promise<void | boolean | string>
+
+// TypeBox checks only `typeof value === 'function'`; the TypeScript type is the one above, with named parameters.
+const OriginFunction = Type.Unsafe<OriginFunctionType>(Type.Function([], Type.Unknown()))
 
 const StringOrList = Type.Union([Type.String(), Type.Array(Type.String())])
 
@@ -33,6 +51,7 @@ const routeProperties = {
   allowedHeaders: Type.Optional(StringOrList),
   exposedHeaders: Type.Optional(StringOrList),
   credentials: Type.Optional(Type.Boolean()),
+  originFunctionTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
   maxAge: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
   cacheControl: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String()])),
   optionsSuccessStatus: Type.Optional(Type.Integer({ minimum: 200, maximum: 299 })),
@@ -51,16 +70,20 @@ export const RouteOptionsSchema = Type.Object(routeProperties, { additionalPrope
 export const PluginOptionsSchema = Type.Object({
   ...routeProperties,
   hideOptionsRoute: Type.Optional(Type.Boolean()),
-  logLevel: Type.Optional(LogLevel)
+  logLevel: Type.Optional(LogLevel),
+  /** Accepted from `@fastify/cors` as a no-op: this plugin always answers in onRequest. */
+  hook: Type.Optional(Type.Literal('onRequest')),
+  /** Accepted from `@fastify/cors` as a no-op: preflights are always strict here. */
+  strictPreflight: Type.Optional(Type.Literal(true))
 }, { additionalProperties: false })
 
 export type PluginOptions = Static<typeof PluginOptionsSchema>
 export type RouteOptions = Static<typeof RouteOptionsSchema>
-export type OriginFunctionType = Static<typeof OriginFunction>
 
 /** What each option expects, in words, for error messages (TypeBox's union errors say only "Expected union value"). */
 export const EXPECTED: Record<keyof PluginOptions, string> = {
-  origin: "'*', an origin string or pattern, a RegExp, an array of those, true, false, or a function (origin, request) => boolean | string",
+  origin: "'*', an origin string or pattern, a RegExp, an array of those, true, false, or a function (origin, callback, request) that returns or calls back true, false or an origin",
+  originFunctionTimeout: 'an integer number of milliseconds from 1 to 60000 (how long an origin function may take to answer)',
   methods: "a method name or an array of method names, e.g. ['GET', 'PUT']",
   allowedHeaders: "a header name, an array of header names, or '*'",
   exposedHeaders: "a header name, an array of header names, or '*'",
@@ -77,5 +100,7 @@ export const EXPECTED: Record<keyof PluginOptions, string> = {
   dangerouslyAllowAnyOriginWithCredentials: 'a boolean',
   dangerouslyAllowSubdomainsOfPublicSuffixes: 'a boolean',
   hideOptionsRoute: 'a boolean',
-  logLevel: "one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'"
+  logLevel: "one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'",
+  hook: "'onRequest' or nothing: this plugin always answers in onRequest, before your auth hooks (register it before hooks that must not see preflights)",
+  strictPreflight: 'true or nothing: preflights are always strict here (an OPTIONS request without Origin and Access-Control-Request-Method is routed like any other request)'
 }

@@ -74,7 +74,7 @@ test('origin: false turns CORS off, on unmatched routes too', async t => {
 test('an origin function decides per request, sync or async', async t => {
   const seen: string[] = []
   const app = await appWith({
-    origin: (origin, request) => {
+    origin: (origin, _callback, request) => {
       seen.push(`${origin} ${request.url}`)
       if (origin === 'https://sync.com') return true
       if (origin === 'https://canonical.com') return 'https://canonical.com'

@@ -42,9 +42,29 @@ test('parseOriginSetting explains each way a configured origin can be wrong and 
     ['https://A.com', /upper-case/, "use 'https://a.com'"],
     ['HTTPS://a.com', /upper-case/, "use 'https://a.com'"],
     ['https://a.com:443', /default port :443/, "use 'https://a.com'"],
-    ['HTTP://A.com:80/x', /a path.*upper-case.*default port/, "use 'http://a.com'"],
-    ['a.com', /no scheme/, /'https:\/\/a\.com'/],
-    ['//a.com/x', /no scheme/, /'https:\/\/a\.com'/],
+    ['HTTP://A.com:80/x', /upper-case.*a path.*default port/, "use 'http://a.com'"],
+    ['a.com', /a missing scheme/, "use 'https://a.com'"],
+    ['//a.com/x', /a missing scheme/, "use 'https://a.com'"],
+    [' https://b.com', /surrounding whitespace/, "use 'https://b.com'"],
+    ['https://b.com\n', /surrounding whitespace/, "use 'https://b.com'"],
+    ['https://a.com,https://b.com', /2 origins separated by commas/, "split it into a list: origin: ['https://a.com', 'https://b.com'] (e.g. value.split(',').map(s => s.trim()))"],
+    ['https://a.com, b.com/,', /2 origins separated by commas/, /origin: \['https:\/\/a\.com', 'https:\/\/b\.com'\]/],
+    ['https://a.com,null', /2 origins separated by commas/, "split it into a list: origin: ['https://a.com', 'null'], then fix each (e.g. value.split(',').map(s => s.trim()))"],
+    ['', /it is empty \(a trailing comma in a list, or an unset environment variable\?\)/, 'remove it'],
+    [' ', /it is empty/, 'remove it'],
+    ['localhost:3000', /a missing scheme/, "use 'http://localhost:3000'"],
+    ['app.localhost:3000', /a missing scheme/, "use 'http://app.localhost:3000'"],
+    ['127.0.0.1:8080', /a missing scheme/, "use 'http://127.0.0.1:8080'"],
+    ['[::1]:3000/', /a missing scheme and a trailing slash/, "use 'http://[::1]:3000'"],
+    ['app.example.com:8443', /a missing scheme/, "use 'https://app.example.com:8443'"],
+    ['https://münchen.de', /a non-ASCII host \(browsers send its punycode form 'xn--mnchen-3ya\.de'\)/, "use 'https://xn--mnchen-3ya.de'"],
+    ['https://*.Bücher.example:*', /upper-case letters and a non-ASCII host/, "use 'https://*.xn--bcher-kva.example:*'"],
+    ['http://127.1', /a non-canonical IP address '127\.1' \(browsers send '127\.0\.0\.1'\)/, "use 'http://127.0.0.1'"],
+    ['http://0x7f.0.0.1:3000', /non-canonical IP address '0x7f\.0\.0\.1'/, "use 'http://127.0.0.1:3000'"],
+    ['http://2130706433', /non-canonical IP address/, "use 'http://127.0.0.1'"],
+    ['http://[0:0:0:0:0:0:0:1]', /a non-canonical IP address '\[0:0:0:0:0:0:0:1\]' \(browsers send '\[::1\]'\)/, "use 'http://[::1]'"],
+    ['http://[::FFFF:127.0.0.1]:8080', /upper-case letters and a non-canonical IP address/, "use 'http://[::ffff:7f00:1]:8080'"],
+    ['http://999.1.1.1', /not a serialized origin/, /as a browser sends it/],
     ['null', /opaque origin/, /remove it/],
     ['https://a b.com', /not a serialized origin/, /as a browser sends it/],
     ['https://a.com:99999', /not a serialized origin/, /as a browser sends it/],
@@ -57,7 +77,15 @@ test('parseOriginSetting explains each way a configured origin can be wrong and 
       t.match(setting.why, why, value)
       if (typeof fix === 'string') t.equal(setting.fix, fix, value)
       else t.match(setting.fix, fix, value)
+      // A suggested fix is itself valid: every string in it parses (an empty suggestion means "remove it").
+      for (const suggested of setting.suggestion ?? []) t.not(parseOriginSetting(suggested).kind, 'invalid', `${value} -> ${suggested}`)
     }
+  }
+})
+
+test('canonical IP literals, the forms browsers send, are accepted', async t => {
+  for (const value of ['http://127.0.0.1', 'http://127.0.0.1:3000', 'http://[::1]:8080', 'http://[2001:db8::1]', 'http://10.0.0.1:*']) {
+    t.not(parseOriginSetting(value).kind, 'invalid', value)
   }
 })
 

@@ -23,6 +23,7 @@ test('the packed package', async t => {
   const paths = files.map(file => file.path)
   t.ok(paths.includes('dist/esm/index.js') && paths.includes('dist/cjs/index.js') && paths.includes('dist/cjs/index.d.ts'), 'ships both builds with types')
   t.notOk(paths.some(path => path.startsWith('test/') || path.startsWith('lib/')), 'ships no sources or tests')
+  t.ok(paths.includes('LICENSE'), 'ships the MIT LICENSE that package.json names')
 
   t.test('@arethetypeswrong/cli finds no problem', async t => {
     t.doesNotThrow(() => run(bin('attw'), [tarball, '--format', 'ascii']))
@@ -38,7 +39,8 @@ test('the packed package', async t => {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }))
   const app = (load: string): string => `${load}
 const app = Fastify()
-app.register(cors, { origin: ['https://a.com', 'https://b.com'] })
+// A RegExp origin: recheck is then required lazily, which must work from both builds.
+app.register(cors, { origin: [/^https:\\/\\/a\\.com$/, 'https://b.com'] })
 app.get('/', async () => 'ok')
 app.inject({ url: '/', headers: { origin: 'https://a.com' } }).then(r => console.log(r.headers['access-control-allow-origin']))
 `

@@ -53,8 +53,8 @@ test('an invalid config.cors fails startup naming the method, the path and the o
     message: /^route PUT \/items\/:id: config.cors option 'maxAge': got -5/
   })
   t.throws(() => app.get('/a', { config: { cors: { hideOptionsRoute: true } as object } }, async () => 'x'), {
-    code: ERROR_CODES.unknownOption,
-    message: /route GET \/a: config.cors option 'hideOptionsRoute': there is no such option/
+    code: ERROR_CODES.invalidOption,
+    message: /route GET \/a: config.cors option 'hideOptionsRoute': it cannot be set per route/
   })
   t.throws(() => app.get('/b', { config: { cors: true as unknown as false } }, async () => 'x'), { message: /route GET \/b: config.cors option '\(config.cors\)': got true/ })
   t.throws(() => app.get('/c', { config: { cors: { credentials: true } } }, async () => 'x'), {

@@ -167,7 +167,7 @@ async function send (scenario, id) {
     const response = await fetch(url, init)
     const readable = [...response.headers.keys()]
     const picked = (scenario.read ?? []).map(name => [name, response.headers.get(name)])
-    return { ok: true, status: response.status, statusText: response.statusText, readable, picked, body: await response.text() }
+    return { ok: true, status: response.status, statusText: response.statusText, readable, picked, body: await response.text(), trace: id }
   } catch (error) {
     return { ok: false, error: `${error.name}: ${error.message}` }
   }
@@ -181,7 +181,8 @@ function describeBrowser (result) {
     ]
   }
   const out = [line(badge('readable', 'readable'), ' ', code(`${result.status} ${result.statusText}`))]
-  out.push(line('body ', code(truncate(result.body))))
+  // The ?trace=N tag is the demo's plumbing, not the API's answer: keep it out of what is shown (a 404 body echoes the URL).
+  out.push(line('body ', code(truncate(result.body.replaceAll(`?trace=${result.trace}`, '')))))
   for (const [name, value] of result.picked) {
     out.push(line(code(`headers.get('${name}')`), ' → ', value === null ? badge('blocked', 'null (not exposed)') : code(value)))
   }

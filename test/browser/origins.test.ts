@@ -63,7 +63,7 @@ t.test('an anchored RegExp (its g flag ignored): same answer on every request', 
 t.test('an origin function, sync and async, sees the origin and the request', async t => {
   const seen: string[] = []
   const api = await suite.api(t, {
-    origin: (origin, request) => {
+    origin: (origin, _callback, request) => {
       seen.push(`${request.method} ${origin}`)
       return new URL(origin).hostname === 'app.example.test'
     }
