@@ -1,8 +1,9 @@
 // `npm run bench:scale` (builds first): how bare Fastify, @fastify/cors and
 // fastify-cors-exact behave as the number of routes grows.
 //
-//   npm run bench:scale                    full run (about 8–12 minutes on a 2-core machine)
-//   npm run bench:scale -- --quick         about 3 minutes: 20,000 instead of 50,000 routes, fewer rounds
+//   npm run bench:scale                    full run: about 8 minutes on a quiet 2-core machine, 17 under
+//                                          heavy outside load (the three 50,000-route builds dominate)
+//   npm run bench:scale -- --quick         a few minutes: 20,000 instead of 50,000 routes, fewer rounds
 //   node bench/scale.js --help             every flag and environment variable
 //
 // Three phases, each server in its own child process (bench/scale-server.js,
@@ -41,14 +42,14 @@ const PACKAGE = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${nam
 
 const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [flags] after npm run build)
 
-  --quick                preset of about 3 minutes (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200)   env SCALE_QUICK=1
+  --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200)   env SCALE_QUICK=1
   --routes N             routes for startup, heap and printRoutes      env SCALE_ROUTES          default 10000
   --startup-rounds N     fresh builds per variant for startup/heap      env SCALE_STARTUP_ROUNDS  default 5 (quick 3)
   --sizes a,b            route counts for per-request CPU (2 or more)   env SCALE_SIZES           default 100,50000 (quick 100,20000)
   --rounds N             rounds of per-request CPU runs                 env SCALE_ROUNDS          default 12 (quick 6)
   --amount N             requests per measured run                      env SCALE_AMOUNT          default 2000 (quick 1000)
   --warmup N             requests per warm-up run                       env SCALE_WARMUP          default 400 (quick 200)
-                         (before round 1, every server also gets max(3 x warmup, amount) of each request)
+                         (before round 1, every server gets a full GC, then max(10 x warmup, 2 x amount) of each request)
   --connections N        autocannon connections                         env SCALE_CONNECTIONS     default 10
   --build-timeout S      seconds a server may take to build and listen  env SCALE_BUILD_TIMEOUT   default 900
   --no-startup           skip phase 1 (startup, heap, printRoutes)
@@ -177,8 +178,8 @@ class Server {
     return this
   }
 
-  async request (cmd) {
-    const reply = this.expect(cmd)
+  async request (cmd, seconds = 30) {
+    const reply = this.expect(cmd, seconds)
     this.child.send({ cmd })
     return reply
   }
@@ -361,8 +362,11 @@ async function cpuPhase (opts, pinned, live) {
       for (const id of kindIds) await verify(servers.get(key(variant, size)), kindsAt[size][id])
     }
   }
-  const firstWarmup = Math.max(opts.warmup * 3, opts.amount)
-  log(`all answers as expected; initial warm-up, ${firstWarmup} requests per request kind and server`)
+  // A freshly built big app still has work in flight (concurrent sweeping, tiering) that would be
+  // billed to its first runs: settle every server with full collections, then warm it up well.
+  for (const server of servers.values()) await server.request('heap', 300)
+  const firstWarmup = Math.max(opts.warmup * 10, opts.amount * 2)
+  log(`all answers as expected; servers settled (full GC); initial warm-up, ${firstWarmup} requests per request kind and server`)
   for (const server of servers.values()) {
     for (const id of kindIds) await load(server, kindsAt[server.routes][id].request, firstWarmup, opts.connections)
   }
@@ -520,7 +524,7 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the DELETE routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor; it adds no printRoutes line, the method joins the \`:id\` line).`,
     '- Requests hit the group nearest the middle of the table that has the DELETE override: an allowed actual `GET /r{mid}/items` with `Origin: https://a.example`, and a preflight `OPTIONS /r{mid}/items/5` with `Origin: https://a.example`, `Access-Control-Request-Method: PUT`. Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with `Access-Control-Allow-Origin: https://a.example` for the plugins and without it for bare.',
     '- Startup: each round builds each variant in a fresh child process, one at a time, in a rotating order; the child times `Fastify()` (after its imports) to `await app.ready()`. Heap: `process.memoryUsage().heapUsed` after `global.gc()` (repeated until it stops shrinking), right after ready and again after serving one actual request and one preflight. Ratios and differences are taken within a round and their median is shown with the rounds\' min–max.',
-    '- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run; CPU is the server process\'s user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.'
+    `- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running; once all are up, each gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run; CPU is the server process's user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
   ].join('\n'))
   if (s !== undefined) {
     const t = startupTables(s)

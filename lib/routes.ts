@@ -77,7 +77,8 @@ export function addPreflightRoute (instance: FastifyInstance, scope: Scope): voi
 export function routeCompiler (scope: Scope) {
   return function onRoute (this: FastifyInstance, route: RouteOptions): void {
     const config = (route.config ?? {}) as Record<string | symbol, unknown>
-    if (config[kPreflightRoute] === true) return
+    // Without config.cors the route has its registration's policy: nothing to compile (see step 2).
+    if (config.cors === undefined) return
     // A nested registration of the plugin owns the routes of its own scope.
     if (Reflect.get(this, kScope) !== scope.id) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
