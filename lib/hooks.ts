@@ -23,7 +23,8 @@ export function requestHandler (scope: Scope, registry: Registry) {
     }
     const headers = request.headers
     if (request.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined) {
-      return handlePreflight(registry, request, reply, done)
+      // A preflight always has a route: the app's OPTIONS route or the plugin's own.
+      return handlePreflight(registry, route!, request, reply, done)
     }
     // A not-found request: the policy of the scope whose not-found handler answers it.
     handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from './origins.js'
 import { allowedOrigin, type HeaderRule, type Policy } from './policy.js'
-import type { Registry } from './registry.js'
+import type { Registry, RouteCors } from './registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from './request-state.js'
 import { isToken, parseHeaderList } from './tokens.js'
@@ -15,6 +15,7 @@ import { addVary } from './vary.js'
 type HeaderVerdict = { ok: true, value: string | undefined } | { ok: false, reason: Reason, granted: string | undefined }
 
 const AUTHORIZATION = 'authorization'
+const NO_ROUTE = Object.freeze({ corsReason: 'no-route' })
 const ACCEPT_VERSION = 'accept-version'
 
 function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): HeaderVerdict {
@@ -36,20 +37,26 @@ function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined)
   return { ok: true, value: rule.value }
 }
 
-export function handlePreflight (registry: Registry, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+/** `routed`: the route the preflight itself was routed to (the app's OPTIONS route or the plugin's own). */
+export function handlePreflight (registry: Registry, routed: RouteCors, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const method = request.headers['access-control-request-method'] as string
   const origin = request.headers.origin as string
   const requestedHeaders = request.headers['access-control-request-headers'] as string | undefined
-  const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
+  // When no route answers, the actual request gets the not-found answer (see hooks.ts), with this policy.
+  const notFound = routed.notFound
   let policy: Policy | undefined
-  if (target.kind === 'uncertain') return refuse(request, reply, 'preflight', target.reason)
-  if (target.kind === 'route') {
-    policy = target.route.policy
+  if (registry.uniformPolicy(method) === notFound && !debugEnabled(request)) {
+    // Every route of the method has the not-found answer's policy: which one answers, if any, changes nothing.
+    policy = notFound
   } else {
-    // No route for it: the actual request gets the not-found answer (see hooks.ts). The
-    // preflight itself always has a route: the app's OPTIONS route or the plugin's own.
-    policy = registry.routeOf(request)!.notFound
-    if (debugEnabled(request)) logRefusal(request, 'preflight', 'no-route')
+    const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
+    if (target.kind === 'uncertain') return refuse(request, reply, 'preflight', target.reason)
+    if (target.kind === 'route') {
+      policy = target.route.policy
+    } else {
+      policy = notFound
+      request.log.debug(NO_ROUTE, 'CORS preflight for a request no route answers: answered with the not-found policy, so that the page reads the 404')
+    }
   }
   if (policy === undefined || policy.origin === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
   if (!policy.preflight) return done()

@@ -51,6 +51,7 @@ interface CustomRoute {
 
 type Find = (method: string, url: string, constraints: Record<string, unknown>) => { store: unknown, params: { [name: string]: string | undefined } } | null
 
+const kRouteCors = Symbol('cors.route')
 const NONE: Target = { kind: 'none' }
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
 const MISMATCH: Target = { kind: 'uncertain', reason: 'route-mismatch' }
@@ -60,14 +61,13 @@ const ROUTE_HANDLER = 'routeHandler'
 const noop = Function.prototype as Router.Handler<Router.HTTPVersion.V1>
 
 export class Registry {
-  private readonly routes = new WeakMap<object, RouteCors>()
   private find!: Find
   private realFind!: (options: { method: string, url: string, constraints: Record<string, unknown> }) => { handler: { name: string }, params: object } | null
   private findWithoutCustom!: Find
   /** Per method, its routes with custom constraints. */
   private readonly custom = new Map<string, CustomRoute[]>()
-  /** Per method whose routes all have one record: the answer for any of them. */
-  private readonly uniform = new Map<string, Target>()
+  /** Per method whose routes all have one record: that record. */
+  private readonly uniform = new Map<string, RouteCors>()
   private readonly targets = new Map<RouteCors, Target>()
   /** Per method, the versions its routes are constrained to. */
   private readonly versions = new Map<string, Set<string>>()
@@ -75,7 +75,7 @@ export class Registry {
 
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
-    return this.routes.get(request.routeOptions.config)
+    return Reflect.get(request.routeOptions.config, kRouteCors) as RouteCors | undefined
   }
 
   /** Fills the registry from the app's routes; `describe` says what the plugin knows of each. */
@@ -94,7 +94,9 @@ export class Registry {
     const byMethod = new Map<string, Array<{ route: AppRoute, cors: RouteCors, kept: Record<string, unknown>, custom: boolean }>>()
     for (const route of routes) {
       const cors = describe(route)
-      this.routes.set(route.config, cors)
+      // On the route's own config object (Fastify's copy, which request.routeOptions.config
+      // returns), not in a WeakMap: one with an entry per route slows every garbage collection.
+      route.config[kRouteCors] = cors
       if (cors.preflightRoute === true) continue
       const kept: Record<string, unknown> = {}
       let custom = false
@@ -118,7 +120,7 @@ export class Registry {
     for (const [method, list] of byMethod) {
       // Every route of the method has one record: which route answers does not matter, only whether one does.
       if (list.every(entry => !entry.custom && entry.cors === list[0].cors)) {
-        this.uniform.set(method, this.targetOf(list[0].cors))
+        this.uniform.set(method, list[0].cors)
         continue
       }
       for (const { route, cors, kept, custom } of list) {
@@ -151,6 +153,12 @@ export class Registry {
     this.built = true
   }
 
+  /** The policy every route of the method has, or null when they differ (undefined: no CORS). */
+  uniformPolicy (method: string): Policy | undefined | null {
+    const uniform = this.uniform.get(method)
+    return uniform === undefined ? null : uniform.policy
+  }
+
   /**
    * The route that the actual request announced by this preflight will reach:
    * same URL (after rewriteUrl), same Host or :authority, the requested method.
@@ -163,9 +171,9 @@ export class Registry {
     const versions = versioned ? this.versions.get(method) : undefined
     const uniform = this.uniform.get(method)
     if (uniform !== undefined) {
-      if (this.fastifyHasRoute(method, url, constraints)) return uniform
+      if (this.fastifyHasRoute(method, url, constraints)) return this.targetOf(uniform)
       // The request will carry some Accept-Version: it may reach a versioned route.
-      for (const version of versions ?? []) if (this.fastifyHasRoute(method, url, { ...constraints, version })) return uniform
+      for (const version of versions ?? []) if (this.fastifyHasRoute(method, url, { ...constraints, version })) return this.targetOf(uniform)
       return NONE
     }
     const found = this.find(method, url, constraints)
