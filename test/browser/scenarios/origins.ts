@@ -64,6 +64,7 @@ export const scenarios: Scenario[] = [{
     const other = suite.tab('appxexample.localhost')
     const url = api.url('/data?from=appx')
     await assertRefused(t, other, api, url, await other.fetch(url), { kind: 'request', reason: 'origin-not-allowed' })
+    t.equal(api.count('OPTIONS'), 1, 'one preflight, for the PUT')
   }
 }, {
   name: 'an origin function, sync and async, sees the origin and the request',
@@ -102,6 +103,7 @@ export const scenarios: Scenario[] = [{
     t.same(await app.fetch(throws), { readable: false, error: FETCH_ERROR[engine] })
     t.same(api.refusals().filter(r => r.url === '/throws').map(r => r.reasons), [['origin-function-error', 'origin-not-allowed']])
     t.equal(causeOf(engine, await app.corsMessage(throws)).cause, NO_ALLOW_ORIGIN[engine])
+    t.equal(api.count('OPTIONS'), 2, 'one preflight per PUT')
   }
 }, {
   name: 'a list mixing an exact origin, a pattern and a RegExp',
@@ -131,6 +133,7 @@ export const scenarios: Scenario[] = [{
     if (engine === 'webkit') t.match(await sandboxed.corsMessage(url), /^Origin null is not allowed by Access-Control-Allow-Origin/)
     const put = api.url('/data?put-from=null')
     await assertRefused(t, sandboxed, api, put, await sandboxed.fetch(put, JSON_PUT), { kind: 'preflight', reason: 'opaque-origin' })
+    t.equal(api.count('OPTIONS'), 1)
   }
 }, {
   name: "'*' (the default): every origin reads, none with credentials",
@@ -147,6 +150,7 @@ export const scenarios: Scenario[] = [{
     t.same(await tab.fetch(url, { credentials: 'include' }), { readable: false, error: FETCH_ERROR[engine] })
     t.equal(causeOf(engine, await tab.corsMessage(url)).cause, 'wildcard-with-credentials')
     t.same(api.refusals(), [], 'nothing to refuse: the origin is allowed, the page chose credentials')
+    t.equal(api.count('OPTIONS'), 1, 'one preflight, for the PUT')
   }
 }, {
   name: 'rejectDisallowed: a disallowed actual request gets a 403 and never reaches the handler',
@@ -162,5 +166,6 @@ export const scenarios: Scenario[] = [{
     await assertRefused(t, evil, api, url, await evil.fetch(url, { method: 'POST', body: 'text' }), { kind: 'request', reason: 'origin-not-allowed' })
     t.equal(handled, 1)
     t.same((await api.settled()).filter(r => r.url === '/action?from=evil').map(r => r.status), [403])
+    t.equal(api.count('OPTIONS'), 0, 'a text/plain POST is not preflighted')
   }
 }]

@@ -79,6 +79,7 @@ export const scenarios: Scenario[] = [{
     const url = api.url('/echo?auth')
     await assertRefused(t, tab, api, url, await tab.fetch(url, { headers: { authorization: 'Bearer t0ken', 'x-api-key': 'k' } }), { kind: 'preflight', reason: 'header-not-allowed', debug: true, name: 'authorization' })
     t.match(await tab.fetch(api.url('/listed'), { headers: { authorization: 'Bearer t0ken' } }), { readable: true, body: '{"authorization":"Bearer t0ken"}' })
+    t.equal(api.count('OPTIONS'), 3)
   }
 }, {
   name: 'allowedHeaders by default reflects any valid requested header, Authorization included',
@@ -98,7 +99,7 @@ export const scenarios: Scenario[] = [{
     await assertRefused(t, tab, api, method, await tab.fetch(method, { method: 'DELETE' }), { kind: 'preflight', reason: 'method-not-allowed', debug: false })
     const header = api.url('/echo?header')
     await assertRefused(t, tab, api, header, await tab.fetch(header, { headers: { 'x-nope': '1' } }), { kind: 'preflight', reason: 'header-not-allowed', debug: false })
-    t.same((await api.settled()).filter(r => r.method === 'OPTIONS').map(r => r.status), [403, 403])
+    t.same((await api.settled()).filter(r => r.method === 'OPTIONS').map(r => r.status), [403, 403], 'two preflights, both refused')
 
     const debug = await suite.api(t, { ...options, debug: true }, echo)
     const debugMethod = debug.url('/echo?delete')

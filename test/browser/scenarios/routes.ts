@@ -206,5 +206,6 @@ export const scenarios: Scenario[] = [{
     const message = engine === 'webkit' ? messages.find(line => line.includes('CONSOLE SECURITY ERROR')) ?? '' : await admin.corsMessage(naiveUrl)
     t.equal(causeOf(engine, message.replace(/^.*CONSOLE SECURITY ERROR /, '')).cause, 'allow-origin-mismatch', message)
     t.equal(verdicts.length, 5)
+    t.equal(api.count('OPTIONS'), 0, 'GETs without headers: no preflight')
   }
 }]
