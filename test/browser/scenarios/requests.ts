@@ -3,7 +3,7 @@
 // page is http://app.example.localhost:<port>; the API is
 // http://api.example.localhost:<port>.
 import type { FastifyInstance } from 'fastify'
-import { FETCH_ERROR, assertRefused, causeOf } from '../../fixtures/browser.js'
+import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../../fixtures/browser.js'
 import { BEHAVIOUR } from '../../fixtures/behaviour.js'
 import type { Scenario } from '../../fixtures/matrix.js'
 
@@ -153,6 +153,39 @@ export const scenarios: Scenario[] = [{
     // Chromium and WebKit say it was an XMLHttpRequest; Firefox does not.
     if (engine === 'chromium') t.match(message, /^Access to XMLHttpRequest at/)
     if (engine === 'webkit') t.match(message, `XMLHttpRequest cannot load ${xhrUrl} due to access control checks.`)
+  }
+}, {
+  name: 'refusals a page can provoke past its origin: too many or too long requested headers, a route a preflight cannot tell, an origin function gone wrong',
+  async run (t, suite) {
+    const engine = suite.engine.name
+    const APP = suite.origin('app.example.localhost')
+    const api = await suite.api(t, { origin: [APP] }, app => {
+      echo(app)
+      // Two GET /versioned routes with different policies, told apart by Accept-Version, which a preflight never carries.
+      app.get('/versioned', { constraints: { version: '1.0.0' }, config: { cors: { origin: suite.origin('partner.localhost') } } }, async () => 'v1')
+      app.get('/versioned', async () => 'unversioned')
+      app.get('/invalid', { config: { cors: { origin: () => `${APP}/` } } }, async () => 'invalid')
+    })
+    const tab = suite.tab('app.example.localhost')
+    // 65 header names: one more than the plugin reads.
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`x-h-${i}`, '1']))
+    const tooMany = api.url('/echo?too-many')
+    await assertRefused(t, tab, api, tooMany, await tab.fetch(tooMany, { headers: many }), { kind: 'preflight', reason: 'too-many-headers' })
+    // 20 names of 250 characters: more than the 4096 bytes the plugin reads.
+    const long = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`x-${String(i).padStart(2, '0')}-${'h'.repeat(245)}`, '1']))
+    const tooLong = api.url('/echo?too-long')
+    await assertRefused(t, tab, api, tooLong, await tab.fetch(tooLong, { headers: long }), { kind: 'preflight', reason: 'headers-too-long' })
+    const versioned = api.url('/versioned')
+    await assertRefused(t, tab, api, versioned, await tab.fetch(versioned, { headers: { 'x-custom': '1' } }), { kind: 'preflight', reason: 'ambiguous-route' })
+    t.match(await tab.fetch(api.url('/versioned')), { readable: true, body: 'unversioned' }, 'a simple GET is not preflighted and reaches the unversioned route')
+
+    // An origin function that answers something that is not a serialized origin (a trailing slash): refused, and logged.
+    const invalid = api.url('/invalid')
+    t.same(await tab.fetch(invalid), { readable: false, error: FETCH_ERROR[engine] })
+    t.same(api.refusals().filter(r => r.url === '/invalid').map(r => r.reasons), [['origin-function-invalid', 'origin-not-allowed']])
+    t.equal(causeOf(engine, await tab.corsMessage(invalid)).cause, NO_ALLOW_ORIGIN[engine])
+    t.equal(api.count('OPTIONS'), 3)
+    t.equal(api.count('GET'), 2)
   }
 }, {
   name: 'exposed headers are readable only when exposed, per route too',
