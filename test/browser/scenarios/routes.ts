@@ -5,6 +5,7 @@
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf, type Step, type Tab, type Verdict } from '../../fixtures/browser.js'
+import { BEHAVIOUR } from '../../fixtures/behaviour.js'
 import type { Scenario } from '../../fixtures/matrix.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -69,8 +70,11 @@ export const scenarios: Scenario[] = [{
     const url = api.url('/v1/users/7')
     await assertRefused(t, tab, api, url, await tab.fetch(url, { method: 'DELETE' }), { kind: 'preflight', reason: 'origin-not-allowed' })
     t.match(await suite.tab('partner.localhost').fetch(url, { method: 'DELETE' }), { readable: true, body: 'gone' })
+    // No route at the path without its prefix.
     const unprefixed = api.url('/users/7/items/42')
-    await assertRefused(t, tab, api, unprefixed, await tab.fetch(unprefixed, { method: 'PUT', headers: JSON_HEADERS, body: '{}' }), { kind: 'preflight', reason: 'no-route' })
+    const verdict = await tab.fetch(unprefixed, { method: 'PUT', headers: JSON_HEADERS, body: '{}' })
+    if (BEHAVIOUR.unroutedPreflightApproved) t.match(verdict, { readable: true, status: 404, body: /Route PUT:\/users\/7\/items\/42 not found/ }, 'the page reads the 404')
+    else await assertRefused(t, tab, api, unprefixed, verdict, { kind: 'preflight', reason: 'no-route' })
     t.equal(api.count('OPTIONS'), 5)
   }
 }, {
@@ -88,10 +92,13 @@ export const scenarios: Scenario[] = [{
     const evil = suite.tab('evil.localhost')
     const url = api.url('/nope?from=evil')
     await assertRefused(t, evil, api, url, await evil.fetch(url), { kind: 'request', reason: 'origin-not-allowed' })
-    // A preflight for a path with no route is refused.
+    // A preflight for a path with no route: refused, or approved so that the page reads the 404.
     const put = api.url('/nope')
-    await assertRefused(t, tab, api, put, await tab.fetch(put, { method: 'PUT', headers: JSON_HEADERS, body: '{}' }), { kind: 'preflight', reason: 'no-route' })
+    const verdict = await tab.fetch(put, { method: 'PUT', headers: JSON_HEADERS, body: '{}' })
+    if (BEHAVIOUR.unroutedPreflightApproved) t.match(verdict, { readable: true, status: 404, body: /Route PUT:\/nope not found/ }, 'the page reads the 404')
+    else await assertRefused(t, tab, api, put, verdict, { kind: 'preflight', reason: 'no-route' })
     t.equal(api.count('OPTIONS'), 1)
+    t.equal(api.count('PUT'), BEHAVIOUR.unroutedPreflightApproved ? 1 : 0)
   }
 }, {
   name: 'maxAge: the engine reuses a preflight within maxAge and asks again with maxAge 0',
