@@ -73,7 +73,7 @@ export const scenarios: Scenario[] = [{
     const APP = suite.origin('app.example.localhost')
     const seen: string[] = []
     const api = await suite.api(t, {
-      origin: (origin, request) => {
+      origin: (origin, _callback, request) => {
         seen.push(`${request.method} ${origin}`)
         return new URL(origin).hostname === 'app.example.localhost'
       }
