@@ -1,0 +1,5 @@
+// The browser suite's scenarios (test/browser/scenarios) in chromium (see test/fixtures/engines.ts).
+import t from 'tap'
+import { runMatrix } from '../fixtures/matrix.js'
+
+await runMatrix(t, 'chromium')

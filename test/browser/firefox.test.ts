@@ -1,0 +1,5 @@
+// The browser suite's scenarios (test/browser/scenarios) in firefox (see test/fixtures/engines.ts).
+import t from 'tap'
+import { runMatrix } from '../fixtures/matrix.js'
+
+await runMatrix(t, 'firefox')
