@@ -10,7 +10,7 @@ import cors from '../index.js'
 import type { CorsOptions } from '../index.js'
 import { MAX_ORIGIN_LENGTH } from '../lib/origins.js'
 import { MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from '../lib/tokens.js'
-import { appWith, corsHeaders, get, preflight } from './fixtures/app.js'
+import { appWith, corsHeaders, get, preflight, tenantConstraint } from './fixtures/app.js'
 
 const ok = async () => 'ok'
 
@@ -515,15 +515,6 @@ test('routes that differ only by constraints answer preflights with their own co
 })
 
 /** A router constraint that a preflight does not carry: the tenant named in a request header. */
-const tenantConstraint = {
-  name: 'tenant',
-  mustMatchWhenDerived: false,
-  storage () {
-    const stores = new Map<string, unknown>()
-    return { get: (tenant: string) => stores.get(tenant) ?? null, set: (tenant: string, store: unknown) => { stores.set(tenant, store) } }
-  },
-  deriveConstraint: (request: { headers: Record<string, string | string[] | undefined> }) => request.headers['x-tenant'] as string | undefined
-} as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]
 
 test('routes told apart by a constraint a preflight does not carry: never answered with the wrong policy', async t => {
   const app = await appWith({ origin: ['https://x.com'] }, app => {

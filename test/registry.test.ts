@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import cors from '../index.js'
-import { corsHeaders, preflight } from './fixtures/app.js'
+import { corsHeaders, preflight, tenantConstraint } from './fixtures/app.js'
 
 const APP = 'https://app.example'
 const PARTNER = 'https://partner.example'
@@ -234,14 +234,7 @@ test("a typo'd URL: the preflight is approved with the scope's policy and the pa
 
 test('a route with a custom constraint: certain when every candidate shares a policy, refused otherwise', async t => {
   const app = Fastify()
-  app.addConstraintStrategy({
-    name: 'tenant',
-    storage () {
-      const stores = new Map<string, unknown>()
-      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
-    },
-    deriveConstraint: (req: { headers: Record<string, unknown> }) => req.headers['x-tenant'] as string
-  } as Parameters<typeof app.addConstraintStrategy>[0])
+  app.addConstraintStrategy(tenantConstraint)
   await app.register(cors, { origin: [APP, PARTNER] })
   app.put('/t/:id', { constraints: { tenant: 'one' } }, async () => 'one')
   app.put('/t/:id', { constraints: { tenant: 'two' } }, async () => 'two')
@@ -296,14 +289,7 @@ test('a not-found request is answered by the first registration whose hook runs'
 
 test('a custom-constrained route and the route found without it, with one policy: certain', async t => {
   const app = Fastify()
-  app.addConstraintStrategy({
-    name: 'tenant',
-    storage () {
-      const stores = new Map<string, unknown>()
-      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
-    },
-    deriveConstraint: (req: { headers: Record<string, unknown> }) => req.headers['x-tenant'] as string
-  } as Parameters<typeof app.addConstraintStrategy>[0])
+  app.addConstraintStrategy(tenantConstraint)
   await app.register(cors, { origin: [APP, PARTNER] })
   app.put('/t/:id', { constraints: { tenant: 'one' } }, async () => 'one')
   app.put('/t/*', async () => 'rest')

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify, { type RouteOptions } from 'fastify'
 import cors, { ERROR_CODES } from '../index.js'
-import { appWith, corsHeaders, get, preflight } from './fixtures/app.js'
+import { appWith, corsHeaders, get, preflight, tenantConstraint } from './fixtures/app.js'
 
 test('config.cors overrides the options for that route, on responses and on preflights', async t => {
   const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
@@ -118,14 +118,7 @@ test('routes told apart by Host get their own policy on preflights', async t => 
 
 test('routes told apart by something a preflight does not carry: refused unless their policies agree', async t => {
   const app = Fastify()
-  app.addConstraintStrategy({
-    name: 'tenant',
-    storage () {
-      const stores = new Map<string, unknown>()
-      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
-    },
-    deriveConstraint: (req: { headers: Record<string, unknown> }) => req.headers['x-tenant'] as string
-  } as Parameters<typeof app.addConstraintStrategy>[0])
+  app.addConstraintStrategy(tenantConstraint)
   await app.register(cors)
   app.put('/x', { constraints: { tenant: 'one' }, config: { cors: { origin: 'https://one.com' } } }, async () => 'one')
   app.put('/x', { constraints: { tenant: 'two' }, config: { cors: { origin: 'https://two.com' } } }, async () => 'two')
