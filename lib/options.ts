@@ -83,7 +83,7 @@ export function resolveOptions (options: PluginOptions): { resolved: ResolvedOpt
 }
 
 const WILDCARD_FIXES: Record<string, string> = {
-  methods: "leave 'methods' out: the default already allows every method routed at the path (or list the names, or set credentials: false)",
+  methods: "leave 'methods' out: the default already allows the method of every route (or list the names, or set credentials: false)",
   allowedHeaders: "leave 'allowedHeaders' out: the default already allows every requested header, Authorization included (or list the names, or set credentials: false)",
   exposedHeaders: 'list the names explicitly, or set credentials: false'
 }
