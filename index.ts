@@ -1,7 +1,7 @@
 // fastify-cors-exact: spec-exact, route-aware CORS for Fastify 5.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { openScope, type Scope } from './lib/scope.js'
+import { openScope } from './lib/scope.js'
 import { registryFor } from './lib/registry.js'
 import { declareRequestState } from './lib/request-state.js'
 import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/routes.js'
@@ -12,16 +12,11 @@ export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } fr
 export { ERROR_CODES } from './lib/errors.js'
 export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/reasons.js'
 
-/** The registrations of the plugin in one app, by id. */
-const registrations = new WeakMap<object, Map<symbol, Scope>>()
-
 async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<void> {
   // Check every option and compile the scope's policy; a bad option fails startup here.
   const scope = openScope(fastify, options, fastify.log)
   const registry = registryFor(fastify)
-  const scopes = registrations.get(registry) ?? new Map<symbol, Scope>()
-  registrations.set(registry, scopes)
-  scopes.set(scope.id, scope)
+  registry.registrations.set(scope.id, scope)
   declareRequestState(fastify)
   // Preflights that no route of the app answers reach one OPTIONS route that only they can match.
   installPreflightConstraint(fastify)
@@ -29,7 +24,7 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   // Routes declared from here on have their config.cors compiled as they are declared...
   fastify.addHook('onRoute', routeCompiler(scope))
   // ...and when the app is ready, every route is in the registry, whatever its scope or order.
-  fastify.addHook('onReady', registryBuilder(registry, scopes))
+  fastify.addHook('onReady', registryBuilder(registry))
   // Each request is answered with its route's policy: preflights here, actual responses decorated.
   fastify.addHook('onRequest', requestHandler(scope, registry))
   // Vary: Origin survives a handler or not-found handler that sets its own Vary.

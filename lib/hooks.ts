@@ -9,6 +9,7 @@ import { handlePreflight } from './preflight.js'
 import type { Registry } from './registry.js'
 import { kClaimed, kVaryOrigin } from './request-state.js'
 import type { Scope } from './scope.js'
+import { isPreflight } from './simple-request.js'
 import { addVaryOrigin } from './vary.js'
 
 export function requestHandler (scope: Scope, registry: Registry) {
@@ -21,8 +22,7 @@ export function requestHandler (scope: Scope, registry: Registry) {
     } else if (route.registration !== scope.id) {
       return done()
     }
-    const headers = request.headers
-    if (request.method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined) {
+    if (isPreflight(request.method, request.headers)) {
       // A preflight always has a route: the app's OPTIONS route or the plugin's own.
       return handlePreflight(registry, route!, request, reply, done)
     }

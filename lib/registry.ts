@@ -3,16 +3,19 @@
 // its scope or declaration order. It answers two questions:
 // - which policy governs the route a request was routed to (`routeOf`), and
 // - which route the actual request announced by a preflight will reach (`target`).
-// For the second it keeps a copy of the router: find-my-way, Fastify's router,
-// with the app's router options and every route's path and constraints, so it
-// routes as Fastify does. Each answer is checked against Fastify's own
-// `findRoute`; where they disagree, or where a constraint the preflight does
-// not carry could change the route, the answer is "uncertain", never a guess.
+// For the second, where every route of a method has one policy it only asks
+// Fastify's `findRoute` whether a route answers; for the other methods it keeps
+// a copy of their routes in find-my-way, Fastify's router, with the app's
+// router options, paths and constraints, so it routes as Fastify does. Each
+// answer of the copy is checked against `findRoute`; where they disagree, or
+// where a constraint the preflight does not carry could change the route, the
+// answer is "uncertain", never a guess.
 import Router from 'find-my-way'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppRoute } from './app-routes.js'
 import type { Policy } from './policy.js'
 import { routerOptionsOf } from './router-options.js'
+import type { Scope } from './scope.js'
 
 /** What the plugin knows of one route. */
 export interface RouteCors {
@@ -61,6 +64,8 @@ const ROUTE_HANDLER = 'routeHandler'
 const noop = Function.prototype as Router.Handler<Router.HTTPVersion.V1>
 
 export class Registry {
+  /** The registrations of the plugin in the app, by id. */
+  readonly registrations = new Map<symbol, Scope>()
   private find!: Find
   private realFind!: (options: { method: string, url: string, constraints: Record<string, unknown> }) => { handler: { name: string }, params: object } | null
   private findWithoutCustom!: Find
@@ -104,13 +109,8 @@ export class Registry {
         if (shared.includes(name)) kept[name] = value
         else custom = true
       }
-      if (typeof kept.version === 'string') this.versionsOf(route.method).add(kept.version)
-      let list = byMethod.get(route.method)
-      if (list === undefined) {
-        list = []
-        byMethod.set(route.method, list)
-      }
-      list.push({ route, cors, kept, custom })
+      if (typeof kept.version === 'string') entry(this.versions, route.method, () => new Set()).add(kept.version)
+      entry(byMethod, route.method, () => []).push({ route, cors, kept, custom })
     }
     // Fastify's router holds each path as it parsed it, its trailing slash already trimmed under
     // ignoreTrailingSlash; the copy trims again: give it the slash to trim ('/a//' is held as '/a/').
@@ -128,7 +128,7 @@ export class Registry {
         if (custom) {
           const alone = newRouter()
           alone.on(method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop)
-          this.customOf(method).push({ route: cors, matches: (url, constraints) => alone.find(method as Router.HTTPMethod, url, constraints) !== null })
+          entry(this.custom, method, () => []).push({ route: cors, matches: (url, constraints) => alone.find(method as Router.HTTPMethod, url, constraints) !== null })
         } else {
           plain.push([route, kept, slot])
         }
@@ -227,31 +227,18 @@ export class Registry {
   }
 
   private targetOf (route: RouteCors): Target {
-    let target = this.targets.get(route)
-    if (target === undefined) {
-      target = { kind: 'route', route }
-      this.targets.set(route, target)
-    }
-    return target
+    return entry(this.targets, route, () => ({ kind: 'route', route }))
   }
+}
 
-  private customOf (method: string): CustomRoute[] {
-    let routes = this.custom.get(method)
-    if (routes === undefined) {
-      routes = []
-      this.custom.set(method, routes)
-    }
-    return routes
+/** The value at `key`, created and stored on first use. */
+function entry<K, V> (map: { get: (key: K) => V | undefined, set: (key: K, value: V) => unknown }, key: K, create: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = create()
+    map.set(key, value)
   }
-
-  private versionsOf (method: string): Set<string> {
-    let versions = this.versions.get(method)
-    if (versions === undefined) {
-      versions = new Set()
-      this.versions.set(method, versions)
-    }
-    return versions
-  }
+  return value
 }
 
 function samePolicy (a: RouteCors, b: RouteCors): boolean {
@@ -269,10 +256,5 @@ const registries = new WeakMap<object, Registry>()
 
 /** One registry per server, shared by every registration of the plugin in the app. */
 export function registryFor (instance: FastifyInstance): Registry {
-  let registry = registries.get(instance.server)
-  if (registry === undefined) {
-    registry = new Registry()
-    registries.set(instance.server, registry)
-  }
-  return registry
+  return entry(registries, instance.server, () => new Registry())
 }

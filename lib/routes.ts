@@ -14,6 +14,7 @@ import { HOOK_NAME } from './hooks.js'
 import type { Registry, RouteCors } from './registry.js'
 import { kContinueStatus } from './request-state.js'
 import { kScope, routePolicy, type Scope } from './scope.js'
+import { isPreflight } from './simple-request.js'
 
 const kCompiled = Symbol('cors.compiled')
 const kPreflightRoute = Symbol('cors.preflightRoute')
@@ -38,9 +39,7 @@ export function installPreflightConstraint (instance: FastifyInstance): void {
       }
     },
     deriveConstraint (req: IncomingMessage) {
-      return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && req.headers.origin !== undefined
-        ? PREFLIGHT
-        : undefined
+      return isPreflight(req.method, req.headers) ? PREFLIGHT : undefined
     }
   } as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 }
@@ -88,7 +87,7 @@ export function routeCompiler (scope: Scope) {
 }
 
 /** Step 2, the onReady hook of every registration: the first to run fills the registry. */
-export function registryBuilder (registry: Registry, scopes: Map<symbol, Scope>) {
+export function registryBuilder (registry: Registry) {
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
     const records = new Records()
@@ -97,7 +96,7 @@ export function registryBuilder (registry: Registry, scopes: Map<symbol, Scope>)
       if (!route.onRequestHooks.includes(HOOK_NAME)) return records.of(undefined, undefined, undefined)
       // Fastify gives a hook to the instance it is added to and to all its descendants: the route
       // has the hooks of the registrations on its instance's ancestors, outermost first.
-      const governing = registrationsAbove(route.instance, scopes)
+      const governing = registrationsAbove(route.instance, registry.registrations)
       const governor = governing[governing.length - 1]
       const notFound = governing[0].policy
       if (route.config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { isSafelistedContentType, isSameOrigin, needsPreflight } from '../lib/simple-request.js'
+import { isPreflight, isSafelistedContentType, isSameOrigin, needsPreflight } from '../lib/simple-request.js'
 
 test('CORS-safelisted Content-Type values, as the Fetch Standard defines them', async t => {
   for (const value of ['text/plain', 'TEXT/Plain', 'text/plain; charset=utf-8', ' multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
@@ -24,4 +24,13 @@ test('which requests a browser sends only after a preflight, and which come from
   await send('DELETE', { origin: 'http://other.test', 'sec-fetch-site': 'same-origin' })
   await send('PATCH', { origin: 'https://api.test', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.test:443' })
   t.same(seen, [[false, true], [true, true], [false, false], [true, false], [true, true], [true, true]])
+})
+
+test('a preflight is OPTIONS with both Origin and Access-Control-Request-Method', async t => {
+  const both = { origin: 'https://a.test', 'access-control-request-method': 'PUT' }
+  t.ok(isPreflight('OPTIONS', both))
+  t.notOk(isPreflight('PUT', both))
+  t.notOk(isPreflight('OPTIONS', { origin: 'https://a.test' }))
+  t.notOk(isPreflight('OPTIONS', { 'access-control-request-method': 'PUT' }))
+  t.notOk(isPreflight(undefined, both))
 })
