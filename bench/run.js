@@ -16,15 +16,14 @@
 // the machine's speed drifts between rounds. Many short rounds beat a few long
 // ones here: on a noisy VM single runs scatter by ±30% even when it is idle,
 // and only the median of many paired ratios narrows that down.
-import { execFileSync, fork } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
+import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { VARIANTS, VARIANT_LABELS, allScenarios, regexpList } from './configs.js'
 import { flatnessLine, runMicro } from './micro.js'
+import { ChildServer, integerOption, machineTicks, pin, probe } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url))
@@ -75,12 +74,7 @@ function settings () {
   }
   const env = process.env
   const quick = values.quick === true || env.BENCH_QUICK === '1'
-  const int = (flag, variable, fallback, low, high) => {
-    const raw = values[flag] ?? env[variable]
-    const value = raw === undefined ? fallback : Number(raw)
-    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`--${flag} / ${variable}: expected an integer from ${low} to ${high}, got ${raw}`)
-    return value
-  }
+  const int = integerOption(values, env)
   const connections = int('connections', 'BENCH_CONNECTIONS', 10, 1, 256)
   return {
     quick,
@@ -109,40 +103,15 @@ const PARALLELISM = os.availableParallelism()
 
 // ------------------------------------------------------------------ servers
 
-/** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
-function pin (pid, cpu) {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-class Server {
+class Server extends ChildServer {
   constructor (variant, config) {
+    super(SERVER, [variant, config])
     this.variant = variant
     this.config = config
-    this.child = fork(SERVER, [variant, config], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    this.waiting = new Map()
-    this.child.on('message', (message) => {
-      const resolve = this.waiting.get(message.type)
-      this.waiting.delete(message.type)
-      resolve?.(message)
-    })
-    this.exited = new Promise((resolve) => this.child.once('exit', resolve))
-    this.child.once('exit', (code) => {
-      for (const [, resolve] of this.waiting) resolve({ type: 'exit', code })
-      this.waiting.clear()
-    })
   }
 
-  expect (type) {
-    return new Promise((resolve, reject) => {
-      this.waiting.set(type, (message) => message.type === 'exit'
-        ? reject(new Error(`server ${this.variant} ${this.config} exited (${message.code})`))
-        : resolve(message))
-    })
+  get name () {
+    return `server ${this.variant} ${this.config}`
   }
 
   async ready () {
@@ -150,32 +119,6 @@ class Server {
     this.port = port
     return this
   }
-
-  async request (cmd) {
-    const reply = this.expect(cmd)
-    this.child.send({ cmd })
-    return reply
-  }
-
-  async close () {
-    if (this.child.exitCode !== null) return
-    this.child.send({ cmd: 'close' })
-    const timer = setTimeout(() => this.child.kill(), 5000)
-    await this.exited
-    clearTimeout(timer)
-  }
-}
-
-/** One real request, to check that each variant answers the scenario as expected before measuring it. */
-function probe (port, request) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent: false }, (res) => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 // --------------------------------------------------------------------- load
@@ -210,17 +153,6 @@ async function load (server, request, amount, connections) {
     errors: result.errors,
     statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
     generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds
-  }
-}
-
-/** The machine's busy and total CPU ticks so far (Linux /proc/stat), or undefined elsewhere. */
-function machineTicks () {
-  try {
-    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number)
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
-    return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal }
-  } catch {
-    return undefined
   }
 }
 

@@ -14,6 +14,7 @@ import Fastify from 'fastify'
 import fastifyCors from '@fastify/cors'
 import corsExact from 'fastify-cors-exact'
 import { VARIANTS } from './configs.js'
+import { serveMeasurements } from './harness.js'
 import { SCALE_OPTIONS, buildRoutes } from './scale-routes.js'
 
 const [variant, rawRoutes, extra] = process.argv.slice(2)
@@ -66,20 +67,4 @@ process.send(built)
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 
-let base = process.cpuUsage()
-process.on('message', (message) => {
-  if (message?.cmd === 'heap') {
-    process.send({ type: 'heap', heapUsed: heapAfterGc() })
-  } else if (message?.cmd === 'reset') {
-    base = process.cpuUsage()
-    process.send({ type: 'reset' })
-  } else if (message?.cmd === 'read') {
-    const used = process.cpuUsage(base)
-    process.send({ type: 'read', user: used.user, system: used.system })
-  } else if (message?.cmd === 'close') {
-    app.close().then(() => process.exit(0), () => process.exit(1))
-  }
-})
-// Never outlive the orchestrator.
-process.on('disconnect', () => process.exit(0))
-process.send({ type: 'ready', port: app.server.address().port, pid: process.pid })
+serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }) })

@@ -25,15 +25,15 @@
 // Nothing is asserted on timings: targets are checked and reported, not enforced.
 // Only the variants' answers are checked (status and Access-Control-Allow-Origin)
 // and a wrong answer fails the run.
-import { execFileSync, fork } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
 import { DELETE_EVERY, ROUTE_OVERRIDE, SCALE_OPTIONS, describeShape, scaleRequests } from './scale-routes.js'
+import { ChildServer, integerOption, machineTicks, pin, probe } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
@@ -83,11 +83,7 @@ function settings () {
   }
   const env = process.env
   const quick = values.quick === true || env.SCALE_QUICK === '1'
-  const int = (flag, variable, fallback, low, high, raw = values[flag] ?? env[variable]) => {
-    const value = raw === undefined ? fallback : Number(raw)
-    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`--${flag} / ${variable}: expected an integer from ${low} to ${high}, got ${raw}`)
-    return value
-  }
+  const int = integerOption(values, env)
   const connections = int('connections', 'SCALE_CONNECTIONS', 10, 1, 256)
   const rawSizes = values.sizes ?? env.SCALE_SIZES
   const sizes = rawSizes === undefined
@@ -119,55 +115,16 @@ const MB = 1024 * 1024
 
 // ------------------------------------------------------------------ servers
 
-/** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
-function pin (pid, cpu) {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-class Server {
+class Server extends ChildServer {
   constructor (variant, routes, { printRoutes = false, timeout }) {
+    super(SERVER, [variant, String(routes), ...(printRoutes ? ['print-routes'] : [])], { execArgv: ['--expose-gc'] })
     this.variant = variant
     this.routes = routes
     this.timeout = timeout
-    this.child = fork(SERVER, [variant, String(routes), ...(printRoutes ? ['print-routes'] : [])], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-    })
-    this.waiting = new Map()
-    this.child.on('message', (message) => {
-      const resolve = this.waiting.get(message.type)
-      this.waiting.delete(message.type)
-      resolve?.(message)
-    })
-    this.exited = new Promise((resolve) => this.child.once('exit', resolve))
-    this.child.once('exit', (code) => {
-      for (const [, resolve] of this.waiting) resolve({ type: 'exit', code })
-      this.waiting.clear()
-    })
   }
 
   get name () {
     return `${this.variant} at ${formatInt(this.routes)} routes`
-  }
-
-  /** The next message of a type, or a rejection when the child exits or takes longer than `seconds`. */
-  expect (type, seconds = 30) {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(type)
-        reject(new Error(`${this.name}: no '${type}' within ${seconds} s`))
-      }, seconds * 1000)
-      this.waiting.set(type, (message) => {
-        clearTimeout(timer)
-        if (message.type === 'exit') reject(new Error(`${this.name} exited (${message.code})`))
-        else resolve(message)
-      })
-    })
   }
 
   /** Waits for the build ('built') and the listening socket ('ready'). */
@@ -177,33 +134,6 @@ class Server {
     this.port = (await ready).port
     return this
   }
-
-  async request (cmd, seconds = 30) {
-    const reply = this.expect(cmd, seconds)
-    this.child.send({ cmd })
-    return reply
-  }
-
-  async close () {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    if (this.child.connected) this.child.send({ cmd: 'close' })
-    const timer = setTimeout(() => this.child.kill(), 5000)
-    await this.exited
-    clearTimeout(timer)
-  }
-}
-
-/** One real request (no keep-alive), to check an answer. */
-function probe (port, request) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent: false, timeout: 10000 }, (res) => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
-    })
-    req.on('timeout', () => req.destroy(new Error('probe timed out')))
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 /** Fails loudly unless the server answers the request as `kind.expect` says for its variant. */
@@ -245,17 +175,6 @@ async function load (server, request, amount, connections) {
     rps: responses / seconds,
     errors: result.errors + result.timeouts,
     statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]))
-  }
-}
-
-/** The machine's busy and total CPU ticks so far (Linux /proc/stat), or undefined elsewhere. */
-function machineTicks () {
-  try {
-    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number)
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
-    return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal }
-  } catch {
-    return undefined
   }
 }
 

@@ -8,6 +8,7 @@ import Fastify from 'fastify'
 import fastifyCors from '@fastify/cors'
 import corsExact from 'fastify-cors-exact'
 import { COMMON_OPTIONS, CONFIGS, ROUTE_OVERRIDE, VARIANTS } from './configs.js'
+import { serveMeasurements } from './harness.js'
 
 const [variant, configName] = process.argv.slice(2)
 const config = CONFIGS[configName]
@@ -43,18 +44,4 @@ if (variant === 'bare') {
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 
-let base = process.cpuUsage()
-process.on('message', (message) => {
-  if (message?.cmd === 'reset') {
-    base = process.cpuUsage()
-    process.send({ type: 'reset' })
-  } else if (message?.cmd === 'read') {
-    const used = process.cpuUsage(base)
-    process.send({ type: 'read', user: used.user, system: used.system })
-  } else if (message?.cmd === 'close') {
-    app.close().then(() => process.exit(0), () => process.exit(1))
-  }
-})
-// Never outlive the orchestrator.
-process.on('disconnect', () => process.exit(0))
-process.send({ type: 'ready', port: app.server.address().port, pid: process.pid })
+serveMeasurements(app)

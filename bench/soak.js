@@ -25,6 +25,7 @@
 // 64 names) are far below, so 8 KB values exercise them.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { serveMeasurements } from './harness.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const MiB = 1024 * 1024
@@ -62,17 +63,13 @@ async function server () {
   app.options('/api/own', async () => 'own options')
   await app.listen({ host: '127.0.0.1', port: 0 })
 
-  process.on('message', message => {
-    if (message?.cmd === 'memory') {
+  serveMeasurements(app, {
+    memory () {
       global.gc()
       const { rss, heapUsed, heapTotal, external } = process.memoryUsage()
-      process.send({ type: 'memory', rss, heapUsed, heapTotal, external })
-    } else if (message?.cmd === 'close') {
-      app.close().then(() => process.exit(0), () => process.exit(1))
+      return { type: 'memory', rss, heapUsed, heapTotal, external }
     }
   })
-  process.on('disconnect', () => process.exit(0))
-  process.send({ type: 'ready', port: app.server.address().port })
 }
 
 // ---------------------------------------------------------------------------
@@ -111,7 +108,8 @@ const TEMPLATES = [
   { name: 'preflight route override', method: 'OPTIONS', path: '/api/partner', headers: preflightHeaders('https://partner.example.com', 'GET', 'x-anything'), status: 204, allow: 'https://partner.example.com' },
   { name: 'preflight refused origin', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders('https://evil.example.com', 'GET'), status: 403 },
   { name: 'preflight refused header', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'GET', 'x-evil'), status: 403 },
-  { name: 'preflight refused method', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'DELETE'), status: 403 },
+  // No DELETE route at /api/items: approved with the scope's policy, so that the page reads the 404.
+  { name: 'preflight for a method no route answers', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'DELETE'), status: 204, allow: ALLOWED },
   { name: 'preflight 8 KB header list', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'GET', LONG_LIST), status: 403 },
   { name: 'preflight 100 header names', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'GET', MANY_NAMES), status: 403 },
   { name: 'preflight malformed header list', method: 'OPTIONS', path: '/api/items', headers: preflightHeaders(ALLOWED, 'GET', 'x-a, x b, (c)'), status: 403 },

@@ -1,0 +1,124 @@
+// What the two benchmarks (run.js: CORS scenarios, scale.js: route counts)
+// share: CPU pinning, the machine's CPU ticks, a probe request, integer flags,
+// and both sides of the IPC channel between the orchestrator and a server
+// child process (measure CPU with process.cpuUsage() around a run, close).
+import { execFileSync, fork } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+
+/** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
+export function pin (pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The machine's busy and total CPU ticks so far (Linux /proc/stat), or undefined elsewhere. */
+export function machineTicks () {
+  try {
+    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
+    return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal }
+  } catch {
+    return undefined
+  }
+}
+
+/** One real request, to check that a variant answers as expected before measuring it; bounded by 10 s. */
+export function probe (port, request) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent: false, timeout: 10000 }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
+    })
+    req.on('timeout', () => req.destroy(new Error('probe timed out')))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * An integer setting read from a flag or else an environment variable, within bounds:
+ * `int(flag, variable, fallback, low, high[, raw])`.
+ */
+export function integerOption (values, env) {
+  return (flag, variable, fallback, low, high, raw = values[flag] ?? env[variable]) => {
+    const value = raw === undefined ? fallback : Number(raw)
+    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`--${flag} / ${variable}: expected an integer from ${low} to ${high}, got ${raw}`)
+    return value
+  }
+}
+
+/** The orchestrator's side: a forked server, its messages awaited by type. */
+export class ChildServer {
+  constructor (script, args, { execArgv = [] } = {}) {
+    this.child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.waiting = new Map()
+    this.child.on('message', (message) => {
+      const resolve = this.waiting.get(message.type)
+      this.waiting.delete(message.type)
+      resolve?.(message)
+    })
+    this.exited = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.once('exit', (code) => {
+      for (const [, resolve] of this.waiting) resolve({ type: 'exit', code })
+      this.waiting.clear()
+    })
+  }
+
+  /** The next message of a type, or a rejection when the child exits or takes longer than `seconds`. */
+  expect (type, seconds = 30) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(type)
+        reject(new Error(`${this.name}: no '${type}' within ${seconds} s`))
+      }, seconds * 1000)
+      this.waiting.set(type, (message) => {
+        clearTimeout(timer)
+        if (message.type === 'exit') reject(new Error(`${this.name} exited (${message.code})`))
+        else resolve(message)
+      })
+    })
+  }
+
+  async request (cmd, seconds = 30) {
+    const reply = this.expect(cmd, seconds)
+    this.child.send({ cmd })
+    return reply
+  }
+
+  async close () {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    if (this.child.connected) this.child.send({ cmd: 'close' })
+    const timer = setTimeout(() => this.child.kill(), 5000)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * The server's side, once `app` listens: answers 'reset' (start a CPU measurement),
+ * 'read' (CPU used since), 'close', and any `commands` of its own; never outlives the
+ * orchestrator; announces itself with { type: 'ready', port, pid }.
+ */
+export function serveMeasurements (app, commands = {}) {
+  let base = process.cpuUsage()
+  process.on('message', (message) => {
+    if (message?.cmd === 'reset') {
+      base = process.cpuUsage()
+      process.send({ type: 'reset' })
+    } else if (message?.cmd === 'read') {
+      const used = process.cpuUsage(base)
+      process.send({ type: 'read', user: used.user, system: used.system })
+    } else if (message?.cmd === 'close') {
+      app.close().then(() => process.exit(0), () => process.exit(1))
+    } else if (Object.hasOwn(commands, message?.cmd)) {
+      process.send(commands[message.cmd]())
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.send({ type: 'ready', port: app.server.address().port, pid: process.pid })
+}
