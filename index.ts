@@ -1,16 +1,16 @@
 // fastify-cors-exact: spec-exact, route-aware CORS for Fastify 5.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { openScope } from './lib/scope.js'
-import { registryFor } from './lib/registry.js'
-import { declareRequestState } from './lib/request-state.js'
-import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/routes.js'
-import { requestHandler, varyOnOrigin } from './lib/hooks.js'
+import { openScope } from './lib/policy/scope.js'
+import { registryFor } from './lib/routing/registry.js'
+import { declareRequestState } from './lib/request/request-state.js'
+import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
+import { requestHandler, varyOnOrigin } from './lib/request/hooks.js'
 import type { CorsOptions } from './types/index.js'
 
 export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } from './types/index.js'
-export { ERROR_CODES } from './lib/errors.js'
-export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/reasons.js'
+export { ERROR_CODES } from './lib/config/errors.js'
+export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/request/reasons.js'
 
 async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<void> {
   // Check every option and compile the scope's policy; a bad option fails startup here.

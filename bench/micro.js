@@ -39,14 +39,14 @@ const MAX_REPS = 400
 // ---------------------------------------------------------------- worker side
 
 async function oursDecider (size) {
-  const { resolveOptions } = await import('../dist/esm/lib/options.js')
-  const { compilePolicy, allowedOrigin } = await import('../dist/esm/lib/policy.js')
+  const { resolveOptions } = await import('../dist/esm/lib/config/options.js')
+  const { compilePolicy, allowedOrigin } = await import('../dist/esm/lib/policy/policy.js')
   const { resolved, problems } = resolveOptions({ ...COMMON_OPTIONS, origin: MICRO_SIZES[size].ours() })
   if (problems.length > 0) throw new Error(JSON.stringify(problems))
   const policy = compilePolicy(resolved)
   const rule = policy.origin
   const request = {}
-  // What lib/actual.ts handleActual does, with an array standing in for reply.header().
+  // What lib/request/actual.ts handleActual does, with an array standing in for reply.header().
   return function decide (origin, out) {
     let allow
     if (rule.kind === 'static') {

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
-// What each package provides that the suite runs (see test/fixtures/engines.ts).
+// What each package provides that the suite runs (see test/browser/harness/engines.ts).
 const PACKAGES = [
   { name: 'chromium', files: ['/usr/bin/chromium'] },
   { name: 'firefox-esr', files: ['/usr/bin/firefox-esr'] },

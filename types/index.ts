@@ -1,6 +1,6 @@
 // Public types, derived from the TypeBox schema (lib/schema.ts), plus the
 // declaration merging that types `config.cors` on every route.
-import type { OriginCallback as Callback, OriginFunctionType, PluginOptions, RouteOptions } from '../lib/schema.js'
+import type { OriginCallback as Callback, OriginFunctionType, PluginOptions, RouteOptions } from '../lib/config/schema.js'
 
 /** Options of `app.register(corsPlugin, options)`. */
 export type CorsOptions = PluginOptions

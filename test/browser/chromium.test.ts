@@ -1,5 +1,5 @@
-// The browser suite's scenarios (test/browser/scenarios) in chromium (see test/fixtures/engines.ts).
+// The browser suite's scenarios (test/browser/scenarios) in chromium (see test/browser/harness/engines.ts).
 import t from 'tap'
-import { runMatrix } from '../fixtures/matrix.js'
+import { runMatrix } from './harness/matrix.js'
 
 await runMatrix(t, 'chromium')

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import cors from '../../index.js'
 import { buildApi } from '../../demo/api.js'
 import { createLogCollector, startDemo } from '../../demo/start.js'
-import { TIMEOUT, chromiumCause, launchBrowser } from '../fixtures/browser.js'
+import { TIMEOUT, chromiumCause, launchBrowser } from './harness/browser.js'
 
 const SCREENSHOT = fileURLToPath(new URL('../../artifacts/demo.png', import.meta.url))
 

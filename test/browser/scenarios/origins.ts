@@ -2,8 +2,8 @@
 // served from http://<host>.localhost:<port>, the API from
 // http://api.example.localhost:<port> (all on the loopback interface).
 import type { FastifyInstance } from 'fastify'
-import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../../fixtures/browser.js'
-import type { Scenario } from '../../fixtures/matrix.js'
+import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../harness/browser.js'
+import type { Scenario } from '../harness/matrix.js'
 
 const JSON_PUT = { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"name":"mug"}' }
 

@@ -3,9 +3,9 @@
 // page is http://app.example.localhost:<port>; the API is
 // http://api.example.localhost:<port>.
 import type { FastifyInstance } from 'fastify'
-import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../../fixtures/browser.js'
-import { BEHAVIOUR } from '../../fixtures/behaviour.js'
-import type { Scenario } from '../../fixtures/matrix.js'
+import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../harness/browser.js'
+import { BEHAVIOUR } from '../harness/behaviour.js'
+import type { Scenario } from '../harness/matrix.js'
 
 function echo (app: FastifyInstance): void {
   const handler = async (request: { method: string, headers: Record<string, unknown>, body: unknown }): Promise<unknown> => ({

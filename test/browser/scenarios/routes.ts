@@ -4,9 +4,9 @@
 // http://api.example.localhost:<port>.
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
-import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf, replayResults, webkitMessage, type Step, type Tab, type Verdict } from '../../fixtures/browser.js'
-import { BEHAVIOUR } from '../../fixtures/behaviour.js'
-import type { Scenario } from '../../fixtures/matrix.js'
+import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf, replayResults, webkitMessage, type Step, type Tab, type Verdict } from '../harness/browser.js'
+import { BEHAVIOUR } from '../harness/behaviour.js'
+import type { Scenario } from '../harness/matrix.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 

@@ -1,0 +1,52 @@
+// The lookup structure that answers "is this origin allowed?" for a list of
+// exact origins, patterns and RegExps, without scanning the list.
+import { isSerializedOrigin } from '../spec/origin.js'
+import type { MatcherParts } from '../config/origin-rules.js'
+import { wholeOriginRegExp } from '../config/regexp-safety.js'
+
+/** Decides whether an origin that is not matched exactly is allowed. */
+export interface OriginMatcher {
+  /** Fast path: exact configured origins, checked before any validation (they were validated at startup). */
+  readonly exact: ReadonlySet<string>
+  allows (origin: string): boolean
+}
+
+export function buildMatcher (parts: MatcherParts): OriginMatcher {
+  const exact = new Set(parts.exact)
+  const patterns = new Set(parts.patterns.map(p => p.pattern))
+  const hasPatterns = patterns.size > 0
+  // A RegExp with g or y keeps state between calls (lastIndex): strip them.
+  const regexps = parts.regexps.map(wholeOriginRegExp)
+  const any = parts.any
+  // Only exact origins: a Set lookup says it all (a configured origin is valid by construction).
+  if (!any && !hasPatterns && regexps.length === 0) return { exact, allows: (origin: string) => exact.has(origin) }
+  return {
+    exact,
+    allows (origin: string): boolean {
+      if (exact.has(origin)) return true
+      if (!isSerializedOrigin(origin)) return false
+      if (any) return true
+      if (hasPatterns && matchesPattern(patterns, origin)) return true
+      for (let i = 0; i < regexps.length; i++) {
+        if (regexps[i].test(origin)) return true
+      }
+      return false
+    }
+  }
+}
+
+// Looks the origin up under each of its candidate pattern spellings: cost grows
+// with the number of labels in the host, not with the number of patterns.
+function matchesPattern (patterns: ReadonlySet<string>, origin: string): boolean {
+  const hostStart = origin.indexOf('://') + 3
+  const prefix = origin.slice(0, hostStart)
+  const portStart = origin.indexOf(':', origin[hostStart] === '[' ? origin.indexOf(']', hostStart) : hostStart)
+  const host = portStart === -1 ? origin.slice(hostStart) : origin.slice(hostStart, portStart)
+  const port = portStart === -1 ? '' : origin.slice(portStart)
+  if (patterns.has(prefix + host + ':*')) return true
+  for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+    const wildcard = prefix + '*' + host.slice(dot)
+    if (patterns.has(wildcard + port) || patterns.has(wildcard + ':*')) return true
+  }
+  return false
+}

@@ -1,0 +1,315 @@
+// How a preflight finds its route: one test per way the earlier private copy
+// of the routes was fooled, each checked on the preflight and on the actual
+// request (which must never reach a handler whose policy refuses it).
+import { test } from 'tap'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import http2 from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import cors from '../../index.js'
+import { corsHeaders, preflight, tenantConstraint } from '../fixtures/app.js'
+
+const APP = 'https://app.example'
+const PARTNER = 'https://partner.example'
+
+/** DELETE /account allows only the app; DELETE /:collection, on the scope policy, allows the partner too. */
+async function accountApp (options: FastifyServerOptions, declare?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, ran: string[] }> {
+  const ran: string[] = []
+  const app = Fastify(options)
+  await app.register(cors, { origin: [APP, PARTNER], credentials: true })
+  app.delete('/account', { config: { cors: { origin: APP } } }, async () => { ran.push('account'); return 'deleted' })
+  app.delete('/:collection', async () => { ran.push('collection'); return 'deleted' })
+  declare?.(app)
+  await app.ready()
+  return { app, ran }
+}
+
+test('router options set the Fastify 5 way (routerOptions) or at the top level are those of the preflight', async t => {
+  const cases: Array<[string, FastifyServerOptions, string]> = [
+    ['caseSensitive: false', { routerOptions: { caseSensitive: false } }, '/ACCOUNT'],
+    ['caseSensitive: false (top level)', { caseSensitive: false }, '/Account'],
+    ['ignoreTrailingSlash', { routerOptions: { ignoreTrailingSlash: true } }, '/account/'],
+    ['ignoreDuplicateSlashes', { routerOptions: { ignoreDuplicateSlashes: true } }, '//account'],
+    ['useSemicolonDelimiter', { routerOptions: { useSemicolonDelimiter: true } }, '/account;jsessionid=1']
+  ]
+  for (const [name, options, url] of cases) {
+    const { app, ran } = await accountApp(options)
+    const refused = await preflight(app, url, PARTNER, 'DELETE')
+    t.equal(refused.statusCode, 403, `${name}: the partner's preflight for ${url} is refused`)
+    t.notOk(refused.headers['access-control-allow-origin'], name)
+    t.equal((await preflight(app, url, APP, 'DELETE')).statusCode, 204, `${name}: the app's is approved`)
+    const actual = await app.inject({ method: 'DELETE', url, headers: { origin: PARTNER, cookie: 'session=1' } })
+    t.equal(actual.statusCode, 403, `${name}: the partner's DELETE is refused before the handler`)
+    t.same(ran, [], `${name}: no handler ran`)
+    await app.close()
+  }
+})
+
+test('maxParamLength: a parameter too long for the router reaches no route', async t => {
+  const { app, ran } = await accountApp({ routerOptions: { maxParamLength: 5 } })
+  const url = '/' + 'x'.repeat(6)
+  const answer = await preflight(app, url, PARTNER, 'DELETE')
+  const actual = await app.inject({ method: 'DELETE', url, headers: { origin: PARTNER } })
+  t.equal(actual.statusCode, 414)
+  t.same(ran, [])
+  t.not(answer.body, 'CORS preflight refused: route-mismatch')
+})
+
+test('routes the plugin never saw by onRoute: declared before it, un-awaited, in a sibling scope, in a child registered before it', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  const handler = (name: string) => async () => { ran.push(name); return name }
+  app.delete('/outside', { config: { cors: { origin: APP } } }, handler('outside'))
+  await app.register(async scoped => {
+    scoped.delete('/before', { config: { cors: { origin: APP } } }, handler('before'))
+    await scoped.register(async early => { early.delete('/early/account', { config: { cors: false } }, handler('early')) })
+    scoped.register(cors, { origin: [APP, PARTNER], credentials: true }) // not awaited
+    scoped.delete('/unawaited', { config: { cors: false } }, handler('unawaited'))
+    scoped.delete('/*', handler('wildcard'))
+    scoped.delete('/early/:id', handler('param'))
+  })
+  await app.register(async sibling => { sibling.delete('/sibling', handler('sibling')) })
+  await app.ready()
+  for (const url of ['/outside', '/before', '/early/account', '/unawaited', '/sibling']) {
+    t.equal((await preflight(app, url, PARTNER, 'DELETE')).statusCode, 403, `${url}: not approved by a wildcard's or parameter's policy`)
+  }
+  t.equal((await preflight(app, '/anything', PARTNER, 'DELETE')).statusCode, 204, 'the wildcard keeps its own policy')
+  for (const url of ['/before', '/early/account', '/unawaited']) {
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { origin: PARTNER } })).statusCode, 403, `${url}: the actual request is refused`)
+  }
+  t.same(ran, [])
+  t.equal((await preflight(app, '/before', APP, 'DELETE')).statusCode, 204, 'a route declared before the plugin keeps its config.cors')
+  t.same(corsHeaders(await app.inject({ method: 'GET', url: '/unawaited', headers: { origin: PARTNER } })), {}, 'an un-awaited registration keeps cors: false')
+})
+
+test('version constraints: the preflight follows the route a request without Accept-Version reaches', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/users/me', { constraints: { version: '1.0.0' }, config: { cors: { origin: PARTNER } } }, async () => { ran.push('me'); return 'me' })
+  app.put('/users/:id', { config: { cors: { origin: APP } } }, async () => { ran.push('id'); return 'id' })
+  await app.ready()
+  t.equal((await preflight(app, '/users/me', PARTNER, 'PUT')).statusCode, 403, 'no Accept-Version announced: PUT /users/:id answers')
+  t.equal((await app.inject({ method: 'PUT', url: '/users/me', headers: { origin: PARTNER } })).statusCode, 403)
+  t.same(ran, [], 'PUT /users/:id never ran for the partner')
+  t.equal((await preflight(app, '/users/me', PARTNER, 'PUT', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'announced: either route, with different policies')
+  t.equal((await app.inject({ method: 'PUT', url: '/users/me', headers: { origin: PARTNER, 'accept-version': '1.0.0' } })).statusCode, 200, 'the versioned route serves its own origin')
+})
+
+test('routes with literal colons are told apart', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/x::y', { config: { cors: { origin: APP } } }, async () => 'y')
+  app.put('/x::z', { config: { cors: { origin: PARTNER } } }, async () => 'z')
+  await app.ready()
+  t.equal((await preflight(app, '/x:y', APP, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/x:y', PARTNER, 'PUT')).statusCode, 403)
+  t.equal((await preflight(app, '/x:z', PARTNER, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/x:z', APP, 'PUT')).statusCode, 403)
+})
+
+test("a '' route under a prefix answers where Fastify answers it, and only there", async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, PARTNER] })
+  await app.register(async api => {
+    api.put('', { prefixTrailingSlash: 'no-slash', config: { cors: { origin: APP } } }, async () => 'root')
+    api.put('/*', { config: { cors: { origin: PARTNER } } }, async () => 'rest')
+  }, { prefix: '/prefix' })
+  await app.ready()
+  t.equal((await preflight(app, '/prefix', APP, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/prefix/', APP, 'PUT')).statusCode, 403, "'/prefix/' is the wildcard's")
+  t.equal((await preflight(app, '/prefix/', PARTNER, 'PUT')).statusCode, 204)
+})
+
+test('HTTP/2: Host comes from :authority, so host-constrained routes keep their own policy', async t => {
+  const ran: string[] = []
+  const app = Fastify({ http2: true })
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.delete('/data', { constraints: { host: 'admin.test' }, config: { cors: { origin: APP } } }, async () => { ran.push('admin'); return 'admin' })
+  app.delete('/data', async () => { ran.push('public'); return 'public' })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as AddressInfo).port
+  const session = http2.connect(`http://127.0.0.1:${port}`)
+  t.teardown(() => session.close())
+  const send = (headers: http2.OutgoingHttpHeaders) => new Promise<{ status: number, headers: http2.IncomingHttpHeaders }>((resolve, reject) => {
+    const stream = session.request(headers)
+    stream.on('response', response => { stream.resume(); stream.on('end', () => resolve({ status: response[':status'] as number, headers: response })) })
+    stream.on('error', reject)
+    stream.end()
+  })
+  const pre = (origin: string) => send({ ':method': 'OPTIONS', ':path': '/data', ':authority': 'admin.test', origin, 'access-control-request-method': 'DELETE' })
+  t.equal((await pre(PARTNER)).status, 403, 'the partner is refused for the admin host')
+  const approved = await pre(APP)
+  t.equal(approved.status, 204)
+  t.equal(approved.headers['access-control-allow-origin'], APP)
+  t.equal((await send({ ':method': 'DELETE', ':path': '/data', ':authority': 'admin.test', origin: PARTNER })).status, 403)
+  t.same(ran, [])
+  t.equal((await send({ ':method': 'OPTIONS', ':path': '/data', ':authority': 'www.test', origin: PARTNER, 'access-control-request-method': 'DELETE' })).status, 204, 'another host: the unconstrained route')
+})
+
+test('Access-Control-Allow-Methods never lists a method another route refuses: the cached-preflight DELETE', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  await app.register(cors, { origin: [APP], credentials: true })
+  app.get('/account', { config: { cors: { origin: [APP, PARTNER], credentials: true } } }, async () => 'account')
+  app.delete('/account', async () => { ran.push('delete'); return 'deleted' })
+  await app.ready()
+  const get = await preflight(app, '/account', PARTNER, 'GET', 'x-requested-with')
+  t.equal(get.statusCode, 204)
+  t.equal(get.headers['access-control-allow-methods'], 'GET', 'DELETE is not advertised')
+  const actual = await app.inject({ method: 'DELETE', url: '/account', headers: { origin: PARTNER, cookie: 'session=1' } })
+  t.equal(actual.statusCode, 403, 'a DELETE sent on a cached answer is refused anyway')
+  t.same(ran, [])
+})
+
+test("the app's own OPTIONS routes keep their hooks, schema and constraints", async t => {
+  const seen: string[] = []
+  const app = Fastify()
+  await app.register(cors, { preflightContinue: true })
+  app.get('/guarded', async () => 'get')
+  app.options('/guarded', {
+    onRequest: async (request, reply) => { seen.push('onRequest'); if (request.headers.authorization === undefined) return reply.code(401).send('auth') },
+    preHandler: async () => { seen.push('preHandler') },
+    schema: { querystring: { type: 'object', properties: { n: { type: 'integer' } } } }
+  }, async (_request, reply) => reply.code(299).send('own'))
+  app.options('/hosted', { constraints: { host: 'a.test' } }, async () => 'a host')
+  app.options('/hosted', { constraints: { host: 'b.test' } }, async () => 'b host')
+  app.get('/hosted', async () => 'get')
+  await app.ready()
+  const noAuth = await preflight(app, '/guarded', APP, 'GET')
+  t.equal(noAuth.statusCode, 401, 'the route-level onRequest hook ran')
+  t.equal(noAuth.headers['access-control-allow-origin'], '*', 'with the CORS headers')
+  const own = await preflight(app, '/guarded?n=1', APP, 'GET', undefined, { authorization: 'x' })
+  t.equal(own.statusCode, 299, "the handler's own status")
+  t.equal(own.body, 'own', 'and body')
+  t.equal((await preflight(app, '/guarded?n=x', APP, 'GET', undefined, { authorization: 'x' })).statusCode, 400, 'the schema is checked')
+  t.same(seen, ['onRequest', 'onRequest', 'preHandler', 'onRequest'])
+  t.equal((await preflight(app, '/hosted', APP, 'GET', undefined, { host: 'b.test' })).body, 'b host', "the host's own OPTIONS route")
+  t.equal((await preflight(app, '/hosted', APP, 'GET', undefined, { host: 'c.test' })).statusCode, 204, 'no OPTIONS route for that host: the plugin answers')
+})
+
+test('a target route with preflight: false leaves the preflight to the app, in its own lifecycle', async t => {
+  const seen: string[] = []
+  const app = Fastify()
+  await app.register(cors)
+  app.put('/manual', { config: { cors: { preflight: false } } }, async () => 'put')
+  app.options('/manual', { onRequest: async () => { seen.push('hook') } }, async () => 'manual options')
+  await app.ready()
+  const answer = await preflight(app, '/manual', APP, 'PUT')
+  t.equal(answer.body, 'manual options')
+  t.same(seen, ['hook'])
+})
+
+test('apps that start without the plugin start with it', async t => {
+  const apps: Array<[string, FastifyServerOptions, (app: FastifyInstance) => Promise<void>]> = [
+    ['ignoreTrailingSlash with GET /x and POST /x/', { routerOptions: { ignoreTrailingSlash: true } }, async app => { app.get('/x', async () => 'x'); app.post('/x/', async () => 'x/') }],
+    ['ignoreDuplicateSlashes with /a/b and /a//b', { routerOptions: { ignoreDuplicateSlashes: true } }, async app => { app.get('/a/b', async () => 'ab'); app.post('/a//b', async () => 'a//b') }],
+    ["a prefix root with prefixTrailingSlash: 'slash'", {}, async app => { await app.register(async api => { api.get('/', { prefixTrailingSlash: 'slash' }, async () => 'root') }, { prefix: '/api' }) }],
+    ['a route at /api/ next to a prefix /api root', {}, async app => { app.get('/api/', async () => 'slash'); await app.register(async api => { api.get('/', { prefixTrailingSlash: 'no-slash' }, async () => 'root') }, { prefix: '/api' }) }],
+    ["a prefix /api with an explicit HEAD '/'", {}, async app => { await app.register(async api => { api.head('/', async () => '') }, { prefix: '/api' }) }],
+    ["app.all('*') and app.options('/*')", {}, async app => { app.all('*', async () => 'all') }]
+  ]
+  for (const [name, options, declare] of apps) {
+    const app = Fastify(options)
+    await app.register(cors)
+    await declare(app)
+    await t.resolves(app.ready(), name)
+    await app.close()
+  }
+})
+
+test("a typo'd URL: the preflight is approved with the scope's policy and the page reads the 404", async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.delete('/items/:id', async () => 'deleted')
+  await app.ready()
+  const answer = await preflight(app, '/itemz/1', APP, 'DELETE')
+  t.equal(answer.statusCode, 204)
+  t.equal(answer.headers['access-control-allow-methods'], 'DELETE', 'no other route\'s methods')
+  const actual = await app.inject({ method: 'DELETE', url: '/itemz/1', headers: { origin: APP } })
+  t.equal(actual.statusCode, 404)
+  t.equal(actual.headers['access-control-allow-origin'], APP)
+  t.match(actual.json(), { message: 'Route DELETE:/itemz/1 not found' })
+})
+
+test('a route with a custom constraint: certain when every candidate shares a policy, refused otherwise', async t => {
+  const app = Fastify()
+  app.addConstraintStrategy(tenantConstraint)
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/t/:id', { constraints: { tenant: 'one' } }, async () => 'one')
+  app.put('/t/:id', { constraints: { tenant: 'two' } }, async () => 'two')
+  app.put('/t/special', async () => 'special')
+  app.put('/u/:id', { constraints: { tenant: 'one' }, config: { cors: { origin: APP } } }, async () => 'u')
+  app.put('/u/*', async () => 'rest')
+  await app.ready()
+  t.equal((await preflight(app, '/t/7', PARTNER, 'PUT', 'x-tenant')).statusCode, 204, 'both tenants share the scope policy')
+  t.equal((await preflight(app, '/t/special', PARTNER, 'PUT', 'x-tenant')).statusCode, 204)
+  t.equal((await preflight(app, '/u/7', PARTNER, 'PUT', 'x-tenant')).body, 'CORS preflight refused: ambiguous-route', 'PUT /u/:id or PUT /u/*: policies differ')
+})
+
+test('a disagreement with Fastify\'s own router refuses the preflight, never guesses', async t => {
+  const { Registry } = await import('../../lib/routing/registry.js')
+  const answers: Array<{ handler: { name: string }, params: object } | null> = []
+  const fakeApp = { initialConfig: Fastify().initialConfig, findRoute: () => answers.shift() ?? null }
+  const route = (path: string) => ({ method: 'PUT', path, constraints: {}, config: {}, onRequestHooks: [], instance: fakeApp })
+  const registry = new Registry()
+  const known = { policy: undefined, registration: undefined }
+  const other = { policy: undefined, registration: Symbol('other') }
+  // Two records for PUT: the copy must tell the routes apart.
+  registry.build(fakeApp as never, [route('/a/:id'), route('/b')] as never, route => route.path === '/b' ? other : known)
+  const request = (url: string) => ({ raw: { url }, headers: { host: 'h.test' } }) as never
+  const routeHandler = { name: 'routeHandler' }
+  answers.push({ handler: routeHandler, params: { id: '1' } })
+  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'route', route: known }, 'agreement')
+  answers.push({ handler: routeHandler, params: { id: '2' } })
+  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'another parameter value')
+  answers.push({ handler: routeHandler, params: { id: '1', other: '1' } })
+  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'other parameters')
+  answers.push(null)
+  t.same(registry.target('PUT', request('/b'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'Fastify finds nothing')
+  answers.push({ handler: routeHandler, params: {} })
+  t.same(registry.target('PUT', request('/c'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'the copy finds nothing')
+  answers.push({ handler: { name: 'onBadUrl' }, params: {} })
+  t.same(registry.target('PUT', request('/%zz'), false), { kind: 'none' }, "Fastify's bad-URL answer is no route")
+})
+
+test('a not-found request is answered by the first registration whose hook runs', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP] })
+  await app.register(async inner => {
+    await inner.register(cors, { origin: [PARTNER] })
+    inner.setNotFoundHandler((_request, reply) => { reply.code(404).send('inner not found') })
+  }, { prefix: '/inner' })
+  await app.ready()
+  const response = await app.inject({ url: '/inner/nothing', headers: { origin: APP } })
+  t.equal(response.body, 'inner not found')
+  t.equal(response.headers['access-control-allow-origin'], APP)
+  t.equal((await preflight(app, '/inner/nothing', APP, 'DELETE')).statusCode, 204, 'its preflight alike')
+})
+
+test('a custom-constrained route and the route found without it, with one policy: certain', async t => {
+  const app = Fastify()
+  app.addConstraintStrategy(tenantConstraint)
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/t/:id', { constraints: { tenant: 'one' } }, async () => 'one')
+  app.put('/t/*', async () => 'rest')
+  app.put('/v/:id', { constraints: { tenant: 'one' }, config: { cors: { origin: APP } } }, async () => 'one')
+  app.put('/v/:id', { constraints: { tenant: 'two' } }, async () => 'two')
+  app.put('/w/:id', { constraints: { tenant: 'one' } }, async () => 'one')
+  app.put('/w/*', { constraints: { tenant: 'two' }, config: { cors: { origin: APP } } }, async () => 'two')
+  await app.ready()
+  t.equal((await preflight(app, '/t/7', PARTNER, 'PUT')).statusCode, 204)
+  t.equal((await preflight(app, '/v/7', PARTNER, 'PUT')).body, 'CORS preflight refused: ambiguous-route', 'two tenants, two policies')
+  t.equal((await preflight(app, '/w/7', PARTNER, 'PUT')).body, 'CORS preflight refused: ambiguous-route', 'another custom route matches with another policy')
+})
+
+test("ignoreTrailingSlash: a route whose path ends in '//' is found where Fastify finds it", async t => {
+  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } })
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.patch('/a//', async () => 'a')
+  app.patch('/', { config: { cors: false } }, async () => 'root')
+  await app.ready()
+  const answer = await preflight(app, '/a//', APP, 'PATCH')
+  t.equal(answer.statusCode, 204, answer.body)
+  t.equal((await app.inject({ method: 'PATCH', url: '/a//', headers: { origin: APP } })).body, 'a')
+})
