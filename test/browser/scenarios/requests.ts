@@ -4,7 +4,6 @@
 // http://api.example.localhost:<port>.
 import type { FastifyInstance } from 'fastify'
 import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../harness/browser.js'
-import { BEHAVIOUR } from '../harness/behaviour.js'
 import type { Scenario } from '../harness/matrix.js'
 
 function echo (app: FastifyInstance): void {
@@ -45,23 +44,19 @@ export const scenarios: Scenario[] = [{
     }
     t.match(await tab.fetch(api.url('/patch-only'), { method: 'PATCH', headers: json, body: '{}' }), { readable: true, body: /"method":"PATCH"/ })
     // No PATCH route at /echo: its preflight is approved, and the page reads
-    // the 404 of the actual PATCH (or, before issue 10, it was refused).
+    // the 404 of the actual PATCH.
     const url = api.url('/echo?patch')
     const verdict = await tab.fetch(url, { method: 'PATCH', headers: json, body: '{}' })
-    if (BEHAVIOUR.unroutedPreflightApproved) {
-      t.match(verdict, { readable: true, status: 404, body: /Route PATCH:\/echo\?patch not found/ })
-      t.same(api.refusals().map(r => [r.method, r.url, r.reasons]), [['OPTIONS', '/echo?patch', ['no-route']]], 'the plugin logs that no route answers it')
-    } else {
-      await assertRefused(t, tab, api, url, verdict, { kind: 'preflight', reason: 'no-route' })
-    }
-    t.equal(api.count('PATCH'), BEHAVIOUR.unroutedPreflightApproved ? 2 : 1)
+    t.match(verdict, { readable: true, status: 404, body: /Route PATCH:\/echo\?patch not found/ })
+    t.same(api.refusals().map(r => [r.method, r.url, r.reasons]), [['OPTIONS', '/echo?patch', ['no-route']]], 'the plugin logs that no route answers it')
+    t.equal(api.count('PATCH'), 2)
     // The PUT's preflight is cached for its URL with the methods it allowed
     // and the header it allowed (content-type). With all of /echo's methods,
     // the POST and the DELETE need no preflight of their own; with PUT alone,
     // the DELETE needs one, and the POST (a safelisted method, with the
     // cached content-type) does not.
-    t.equal(api.count('OPTIONS'), BEHAVIOUR.allowMethodsIsRequestedMethodOnly ? 4 : 3, 'preflights: /echo, /patch-only, /echo?patch')
-    if (BEHAVIOUR.allowMethodsIsRequestedMethodOnly) t.same(api.requests.filter(r => r.method === 'OPTIONS').map(r => r.url), ['/echo', '/echo', '/patch-only', '/echo?patch'], 'PUT, DELETE, PATCH, PATCH')
+    t.equal(api.count('OPTIONS'), 4, 'preflights: /echo, /patch-only, /echo?patch')
+    t.same(api.requests.filter(r => r.method === 'OPTIONS').map(r => r.url), ['/echo', '/echo', '/patch-only', '/echo?patch'], 'PUT, DELETE, PATCH, PATCH')
   }
 }, {
   name: 'allowedHeaders as a list: listed headers pass, others are refused (debug names them)',
@@ -119,18 +114,14 @@ export const scenarios: Scenario[] = [{
     await assertRefused(t, tab, debug, debugHeader, await tab.fetch(debugHeader, { headers: { 'x-nope': '1' } }), { kind: 'preflight', reason: 'header-not-allowed', debug: true, name: 'x-nope' })
     t.equal(debug.count('DELETE'), 0, 'the refused DELETE was never sent')
     // A method no route answers at the path is named too: outside the
-    // explicit list of methods (or, before issue 10, because no route answers it).
+    // explicit list of methods.
     const unrouted = debug.url('/echo?patch')
     const verdict = await tab.fetch(unrouted, { method: 'PATCH' })
-    if (BEHAVIOUR.unroutedPreflightApproved) {
-      t.same(verdict, { readable: false, error: FETCH_ERROR[engine] })
-      t.same(debug.refusals().filter(r => r.url === '/echo?patch').map(r => [r.method, r.reasons]), [['OPTIONS', ['no-route', 'method-not-allowed']]])
-      const said = causeOf(engine, await tab.corsMessage(unrouted))
-      t.equal(said.cause, 'method')
-      if (engine !== 'firefox') t.equal(said.name, 'PATCH')
-    } else {
-      await assertRefused(t, tab, debug, unrouted, verdict, { kind: 'preflight', reason: 'no-route', debug: true, name: 'PATCH' })
-    }
+    t.same(verdict, { readable: false, error: FETCH_ERROR[engine] })
+    t.same(debug.refusals().filter(r => r.url === '/echo?patch').map(r => [r.method, r.reasons]), [['OPTIONS', ['no-route', 'method-not-allowed']]])
+    const said = causeOf(engine, await tab.corsMessage(unrouted))
+    t.equal(said.cause, 'method')
+    if (engine !== 'firefox') t.equal(said.name, 'PATCH')
     t.match(await tab.fetch(debug.url('/echo'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }), { readable: true })
     t.equal(debug.count('OPTIONS'), 4)
   }
@@ -199,11 +190,10 @@ export const scenarios: Scenario[] = [{
     // A request that sends Accept-Version may reach either route; its preflight cannot tell which.
     const versioned = api.url('/versioned')
     await assertRefused(t, tab, api, versioned, await tab.fetch(versioned, { headers: { 'accept-version': '1.0.0' } }), { kind: 'preflight', reason: 'ambiguous-route' })
-    // One that does not can only reach the unversioned route (or, before issue 10, it was ambiguous too).
+    // One that does not can only reach the unversioned route.
     const unversioned = api.url('/versioned?unversioned')
     const verdict = await tab.fetch(unversioned, { headers: { 'x-custom': '1' } })
-    if (BEHAVIOUR.unroutedPreflightApproved) t.match(verdict, { readable: true, body: 'unversioned' })
-    else await assertRefused(t, tab, api, unversioned, verdict, { kind: 'preflight', reason: 'ambiguous-route' })
+    t.match(verdict, { readable: true, body: 'unversioned' })
     t.match(await tab.fetch(api.url('/versioned')), { readable: true, body: 'unversioned' }, 'a simple GET is not preflighted and reaches the unversioned route')
 
     // An origin function that answers something that is not a serialized origin (a trailing slash): refused, and logged.
@@ -212,7 +202,7 @@ export const scenarios: Scenario[] = [{
     t.same(api.refusals().filter(r => r.url === '/invalid').map(r => r.reasons), [['origin-function-invalid', 'origin-not-allowed']])
     t.equal(causeOf(engine, await tab.corsMessage(invalid)).cause, NO_ALLOW_ORIGIN[engine])
     t.equal(api.count('OPTIONS'), 4)
-    t.equal(api.count('GET'), BEHAVIOUR.unroutedPreflightApproved ? 3 : 2)
+    t.equal(api.count('GET'), 3)
   }
 }, {
   name: 'exposed headers are readable only when exposed, per route too',
