@@ -13,7 +13,12 @@ const ORDERS = ['proxy first', 'plugin first'] as const
 
 interface Proxied { app: FastifyInstance, upstreamMethods: string[] }
 
-async function proxyApp (t: Test, order: typeof ORDERS[number]): Promise<Proxied> {
+/** `@fastify/reply-from`'s hook, through http-proxy's `replyOptions`: the upstream's CORS headers dropped. */
+function withoutUpstreamCors (headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('access-control-')))
+}
+
+async function proxyApp (t: Test, order: typeof ORDERS[number], dropUpstreamCors = false): Promise<Proxied> {
   const upstream = Fastify()
   const upstreamMethods: string[] = []
   upstream.addHook('onRequest', async (request, reply) => {
@@ -27,7 +32,11 @@ async function proxyApp (t: Test, order: typeof ORDERS[number]): Promise<Proxied
   t.teardown(() => upstream.close())
 
   const app = Fastify()
-  const proxy = { upstream: `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`, prefix: '/api' }
+  const proxy = {
+    upstream: `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`,
+    prefix: '/api',
+    ...(dropUpstreamCors ? { replyOptions: { rewriteHeaders: withoutUpstreamCors } } : {})
+  }
   if (order === 'proxy first') await app.register(httpProxy, proxy)
   await app.register(cors, { origin: [APP, 'https://admin.example.com'], credentials: true })
   if (order === 'plugin first') await app.register(httpProxy, proxy)
@@ -62,3 +71,10 @@ for (const order of ORDERS) {
     t.same(upstreamMethods, ['GET', 'GET'])
   })
 }
+
+t.test('the upstream\'s CORS headers dropped with replyOptions.rewriteHeaders: the plugin\'s answer stands', async t => {
+  const { app } = await proxyApp(t, 'plugin first', true)
+  const allowed = await app.inject({ url: '/api/items', headers: { origin: APP } })
+  t.same(corsView(allowed), { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', vary: 'Origin' })
+  t.same(corsView(await app.inject({ url: '/api/items', headers: { origin: EVIL } })), { vary: 'Origin' })
+})
