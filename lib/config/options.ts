@@ -3,7 +3,7 @@
 // '*' with credentials. The result is a normalized form that lib/policy/policy.ts compiles.
 import { isToken } from '../spec/tokens.js'
 import { resolveOrigin, type OriginPolicy } from './origin-rules.js'
-import { show } from './shape.js'
+import { show } from './show-value.js'
 import type { PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
 

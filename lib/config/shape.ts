@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value'
 import type { TObject } from '@sinclair/typebox'
 import { EXPECTED, PluginOptionsSchema, type PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
+import { show } from './show-value.js'
 
 /** @fastify/cors options that have no equivalent here, and what to use instead. */
 const MIGRATION_HINTS: Record<string, string> = {
@@ -77,12 +78,4 @@ function editDistance (a: string, b: string): number {
     previous = current
   }
   return previous[b.length]
-}
-
-/** A value as it appears in an error message: short, and never a multi-line dump. */
-export function show (value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  if (value instanceof RegExp) return String(value)
-  const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
