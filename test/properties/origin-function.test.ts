@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { expected, form, pathOf, ORIGIN, type ChildMessage, type Expected, type Form, type ParentMessage } from './origin-function-model.js'
 
 const SEED = process.env.ORIGIN_FN_SEED !== undefined ? Number(process.env.ORIGIN_FN_SEED) : 20261202
-const RUNS = process.env.ORIGIN_FN_RUNS !== undefined ? Number(process.env.ORIGIN_FN_RUNS) : 300
+const RUNS = process.env.ORIGIN_FN_RUNS !== undefined ? Number(process.env.ORIGIN_FN_RUNS) : 200
 const PATH = process.env.ORIGIN_FN_PATH
 /** originFunctionTimeout in the child, ms. */
 const TIMEOUT = 60
@@ -68,7 +68,7 @@ class Server {
       for (const resolve of this.waiting.values()) resolve({ type: 'listening', port: -1 })
       this.waiting.clear()
     })
-    const listening = await this.next('listening', 120_000)
+    const listening = await this.next('listening', 600_000)
     if (listening.type === 'listening') this.port = listening.port
   }
 
