@@ -145,13 +145,13 @@ test('a server whose origin functions call back later, never, throw or reject an
   const loader = new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href
   const { code, stdout, stderr, ms } = await new Promise<{ code: number | null, stdout: string, stderr: string, ms: number }>(resolve => {
     const started = Date.now()
-    const child = execFile(process.execPath, ['--import', loader, fixture], { timeout: 30_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, ['--import', loader, fixture], { timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr, ms: Date.now() - started })
     })
     child.stdin?.end()
   })
   t.equal(code, 0, `exits normally; stderr: ${stderr}`)
-  t.ok(ms < 30_000, 'and by itself: nothing left running')
+  t.ok(ms < 120_000, 'and by itself: nothing left running')
   const { results, errors } = JSON.parse(stdout) as { results: Record<string, { get: { status: number, allow?: string, ms: number }, preflight: { status: number, allow?: string, ms: number } }>, errors: Array<{ corsReason: string, origin: string, msg: string }> }
   for (const origin of ['https://timer.example', 'https://db.example']) {
     t.match(results[origin], { get: { status: 200, allow: origin }, preflight: { status: 204, allow: origin } }, `${origin}: allowed after calling back later`)
