@@ -11,10 +11,12 @@
 // written from the README's rules) computes from the generated answer.
 //
 // Timing: an answer "in time" is one timer of at most 10 ms (or none), and
-// values inside answers settle in microtasks only; "late" is one timer of the
-// timeout + 40 ms. Node fires due timers in expiry order, with microtasks
-// drained between callbacks, so which of the answer and the timeout comes first
-// does not depend on how loaded the machine is.
+// values inside answers settle in microtasks only; "late" is one timer of twice
+// the timeout. Node keeps timers of each duration in their own list and runs a
+// due list whole, so on a loaded machine a timer can fire before one of another
+// duration that was due earlier: the model accepts either order for two
+// answers on timers of different durations, and the timeout (150 ms) is far
+// from both the in-time answers and the late ones.
 //
 // Rerun with another seed or more runs (the failing seed and path are printed):
 //   ORIGIN_FN_SEED=<seed> ORIGIN_FN_RUNS=<n> [ORIGIN_FN_PATH=<path>] npx tap test/properties/origin-function.test.ts --disable-coverage
@@ -32,7 +34,7 @@ const SEED = process.env.ORIGIN_FN_SEED !== undefined ? Number(process.env.ORIGI
 const RUNS = process.env.ORIGIN_FN_RUNS !== undefined ? Number(process.env.ORIGIN_FN_RUNS) : 200
 const PATH = process.env.ORIGIN_FN_PATH
 /** originFunctionTimeout in the child, ms. */
-const TIMEOUT = 60
+const TIMEOUT = 150
 /** The longest a case may take to settle in the child: the late answers, with room for a loaded machine. */
 const SETTLE_LIMIT = 10_000
 
