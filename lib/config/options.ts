@@ -1,13 +1,17 @@
-// Option checking and normalisation: the shape first (shape.ts), then what a
-// schema cannot say — origins (origin-rules.ts), method and header tokens,
-// '*' with credentials. The result is a normalized form that lib/policy/policy.ts compiles.
+// Option checking and normalisation: a snapshot of the options first
+// (snapshot.ts), their shape (shape.ts), then what a schema cannot say —
+// origins (origin-rules.ts), method and header tokens, '*' with credentials —
+// every problem found, in one list. The result is a normalized form that
+// lib/policy/policy.ts compiles.
+import type { TObject } from '@sinclair/typebox'
 import { isToken } from '../spec/tokens.js'
 import { resolveOrigin, type OriginPolicy } from './origin-rules.js'
-import { show } from './shape.js'
-import type { PluginOptions } from './schema.js'
+import { show } from './show-value.js'
+import { snapshot, type Snapshot } from './snapshot.js'
+import { checkKind, checkShape } from './shape.js'
+import { RouteOptionsSchema, type PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
 
-export { checkShape } from './shape.js'
 export type { OriginPolicy } from './origin-rules.js'
 
 export interface ResolvedOptions {
@@ -31,6 +35,51 @@ function toList (value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined
   const items = typeof value === 'string' ? value.split(',') : value
   return items.map(item => item.trim()).filter(item => item.length > 0)
+}
+
+export interface CheckedOptions {
+  /** The snapshot the checks read: what the rest of the plugin reads too. */
+  options: PluginOptions
+  resolved: ResolvedOptions
+  /** Every problem, in the order of the options they are about. */
+  problems: Problem[]
+  warnings: string[]
+}
+
+/**
+ * The one way in for options, the plugin's and each route's config.cors (`inherited`: its scope's options, which
+ * the route's override). Reads a snapshot, checks its shape, then checks the meaning of every option whose shape
+ * is right, so that one error lists every problem, each with its fix.
+ */
+export function checkOptions (schema: TObject, raw: unknown, inherited?: PluginOptions): CheckedOptions {
+  const kind = checkKind(raw)
+  const taken: Snapshot = kind.length > 0 ? { values: Object.create(null), keys: [], problems: kind } : snapshot(raw as object)
+  const shapeProblems = [...taken.problems, ...(kind.length > 0 ? [] : checkShape(schema, taken.values))]
+  const merged: Record<string, unknown> = Object.create(null)
+  if (inherited !== undefined) {
+    for (const key of Object.keys(inherited)) if (Object.hasOwn(RouteOptionsSchema.properties, key)) merged[key] = (inherited as Record<string, unknown>)[key]
+  }
+  Object.assign(merged, taken.values)
+  // What the shape check refused is not checked further: no second, confusing message about it.
+  const refused = new Set(shapeProblems.map(problem => topLevel(problem.option)))
+  const checkable: Record<string, unknown> = Object.assign(Object.create(null), merged)
+  for (const key of refused) delete checkable[key]
+  // Without its origin, the options would read as the default '*', and be checked as such.
+  if (refused.has('origin')) checkable.origin = false
+  const { resolved, problems, warnings } = resolveOptions(checkable as PluginOptions)
+  const order = (problem: Problem): number => {
+    const index = taken.keys.indexOf(topLevel(problem.option))
+    return index === -1 ? taken.keys.length : index
+  }
+  const all = [...shapeProblems, ...problems].map((problem, index) => ({ problem, index }))
+  all.sort((a, b) => order(a.problem) - order(b.problem) || a.index - b.index)
+  return { options: merged as PluginOptions, resolved, problems: all.map(({ problem }) => problem), warnings }
+}
+
+/** 'origin[2]' → 'origin'. */
+function topLevel (option: string): string {
+  const bracket = option.indexOf('[')
+  return bracket === -1 ? option : option.slice(0, bracket)
 }
 
 /** Checks the meaning of shape-valid options and normalizes them. */
@@ -97,7 +146,19 @@ function checkTokens (option: string, list: string[] | undefined, credentials: b
         problems.push({ kind: 'wildcardWithCredentials', option: path, why: `with credentials, browsers read '*' in ${option} as a literal name, not a wildcard`, fix: WILDCARD_FIXES[option] })
       }
     } else if (!isToken(item)) {
-      problems.push({ kind: 'invalidToken', option: path, why: `${show(item)} is not a valid ${option === 'methods' ? 'method' : 'header name'}`, fix: 'use letters, digits and !#$%&\'*+-.^_`|~ only' })
+      const what = option === 'methods' ? 'method' : 'header name'
+      const words = item.split(/\s+/)
+      if (words.length > 1 && words.every(isToken)) {
+        // 'GET POST': a list written with spaces, as some other frameworks take it.
+        problems.push({
+          kind: 'invalidToken',
+          option: path,
+          why: `${show(item)} holds ${words.length} ${what}s separated by spaces`,
+          fix: `separate ${what}s with commas or use an array: ${option}: [${words.map(word => `'${word}'`).join(', ')}]`
+        })
+      } else {
+        problems.push({ kind: 'invalidToken', option: path, why: `${show(item)} is not a valid ${what}`, fix: 'use letters, digits and !#$%&\'*+-.^_`|~ only' })
+      }
     }
   })
 }

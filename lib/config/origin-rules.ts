@@ -4,7 +4,7 @@
 import { parseOriginSetting, type OriginSetting } from './origin-settings.js'
 import { isPublicSuffix } from './public-suffix.js'
 import { checkRegExp, probeRegExp } from './regexp-safety.js'
-import { show } from './shape.js'
+import { show } from './show-value.js'
 import type { OriginFunctionType, PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
 

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value'
 import type { TObject } from '@sinclair/typebox'
 import { EXPECTED, PluginOptionsSchema, type PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
+import { show } from './show-value.js'
 
 /** @fastify/cors options that have no equivalent here, and what to use instead. */
 const MIGRATION_HINTS: Record<string, string> = {
@@ -22,23 +23,27 @@ const DELEGATOR: Problem = {
 
 const UNDEFINED_ORIGIN = 'origin is undefined — is an environment variable unset?'
 
-/** Checks the options' shape against the schema; returns one problem per offending option. */
-export function checkShape (schema: TObject, raw: unknown): Problem[] {
+/** Options that are not an object at all: the one problem there is. */
+export function checkKind (raw: unknown): Problem[] {
   if (typeof raw === 'function') return [DELEGATOR]
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return [{ kind: 'invalidOption', option: '(options)', why: 'options must be an object', fix: 'pass an object such as { origin: \'https://app.example.com\' }' }]
   }
+  return []
+}
+
+/** Checks the options' shape (their snapshot, see snapshot.ts) against the schema; returns one problem per offending option. */
+export function checkShape (schema: TObject, options: Record<string, unknown>): Problem[] {
   const problems: Problem[] = []
-  const options = raw as Record<string, unknown>
   // An explicit `origin: undefined` is almost always `origin: process.env.X` with X unset: never '*' by accident.
   const undefinedOrigin = Object.hasOwn(options, 'origin') && options.origin === undefined
   if (undefinedOrigin) {
     problems.push({ kind: 'invalidOption', option: 'origin', why: UNDEFINED_ORIGIN, fix: "set it, or leave the key out to get the default ('*')" })
   }
   // The common case, checked cheaply: TypeBox's error iterator is the slow path.
-  if (Value.Check(schema, raw)) return problems
+  if (Value.Check(schema, options)) return problems
   // One problem per option, however many errors TypeBox finds inside it.
-  const offending = new Set(Array.from(Value.Errors(schema, raw), error => error.path.split('/')[1]))
+  const offending = new Set(Array.from(Value.Errors(schema, options), error => error.path.split('/')[1]))
   // (TypeBox accepts undefined for an optional property, so an undefined origin is not reported twice.)
   for (const option of offending) {
     problems.push(describeOption(schema, option, options[option]))
@@ -47,8 +52,9 @@ export function checkShape (schema: TObject, raw: unknown): Problem[] {
 }
 
 function describeOption (schema: TObject, option: string, value: unknown): Problem {
-  if (!(option in schema.properties)) {
-    if (option in PluginOptionsSchema.properties) {
+  // Own properties only: 'constructor' or '__proto__' is no option, whatever Object.prototype says.
+  if (!Object.hasOwn(schema.properties, option)) {
+    if (Object.hasOwn(PluginOptionsSchema.properties, option)) {
       return { kind: 'invalidOption', option, why: 'it cannot be set per route', fix: `set it in the plugin's options (app.register(cors, { ${option}: … })), which apply to every route of the scope` }
     }
     return { kind: 'unknownOption', option, why: 'there is no such option', fix: unknownOptionFix(option, Object.keys(schema.properties)) }
@@ -61,8 +67,7 @@ function describeOption (schema: TObject, option: string, value: unknown): Probl
 }
 
 function unknownOptionFix (option: string, known: string[]): string {
-  const hint = MIGRATION_HINTS[option]
-  if (hint !== undefined) return `remove it: ${hint}`
+  if (Object.hasOwn(MIGRATION_HINTS, option)) return `remove it: ${MIGRATION_HINTS[option]}`
   const near = known.find(name => editDistance(name.toLowerCase(), option.toLowerCase()) <= 2)
   return near !== undefined ? `did you mean '${near}'?` : `remove it; the options are ${known.join(', ')}`
 }
@@ -77,12 +82,4 @@ function editDistance (a: string, b: string): number {
     previous = current
   }
   return previous[b.length]
-}
-
-/** A value as it appears in an error message: short, and never a multi-line dump. */
-export function show (value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  if (value instanceof RegExp) return String(value)
-  const text = JSON.stringify(value)
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text
 }

@@ -2,12 +2,17 @@
 // `cors` (Express) document: `(origin, callback)` calling back synchronously
 // or later, a returned value, a returned Promise. The request is the third
 // argument and `this` the Fastify instance. Whatever the function does —
-// throws, rejects, never answers, answers twice — the request gets exactly one
-// verdict, in bounded time, and the process never crashes.
+// throws, rejects, never answers, answers twice, answers any JavaScript value
+// (a BigInt, a Symbol, a circular object, a Proxy whose traps throw, a
+// thenable whose `then` throws) — the request gets exactly one verdict, in
+// bounded time, and the process never crashes: every read of what the function
+// handed back happens inside a try, and nothing of it reaches the logger raw.
 import type { FastifyRequest } from 'fastify'
+import { types } from 'node:util'
 import { isSerializedOrigin } from '../spec/origin.js'
-import { show } from '../config/shape.js'
+import { show } from '../config/show-value.js'
 import type { OriginCallback, OriginFunctionType } from '../config/schema.js'
+import { shouldLogAsError, errorDetail } from './origin-function-log.js'
 
 export interface OriginFunctionRule {
   readonly kind: 'function'
@@ -18,6 +23,9 @@ export interface OriginFunctionRule {
 
 type Verdict = string | undefined
 
+const CALLBACK_ERROR = 'CORS origin function called back with an error; refusing the origin. ' +
+  "To refuse an origin, call back cb(null, false): @fastify/cors's cb(new Error('Not allowed'), false) reads here as the function failing"
+
 /**
  * Returns the Access-Control-Allow-Origin value or undefined (refused),
  * synchronously when the function answered synchronously, else a Promise that
@@ -26,40 +34,57 @@ type Verdict = string | undefined
 export function callOriginFunction (rule: OriginFunctionRule, origin: string, request: FastifyRequest): Verdict | Promise<Verdict> {
   // The function never sees a value that is not a serialized origin.
   if (!isSerializedOrigin(origin)) return undefined
-  const call = new OriginCall(origin, request)
+  const call = new OriginCall(rule.decide, origin, request)
   let returned: unknown
+  let waitsForCallback: boolean
+  let then: unknown
   try {
-    returned = rule.decide.call(request.server, origin, call.callback, request)
+    // A function that takes the callback (its second parameter) may return undefined and call back later.
+    waitsForCallback = rule.decide.length >= 2
+    returned = Reflect.apply(rule.decide, request.server, [origin, call.callback, request])
+    // Read once: a getter could answer differently the second time.
+    if ((typeof returned === 'object' && returned !== null) || typeof returned === 'function') then = (returned as { then?: unknown }).then
   } catch (error) {
     call.complain(error, 'CORS origin function threw; refusing the origin')
     return call.finish(undefined)
   }
-  if (isThenable(returned)) {
-    Promise.resolve(returned).then(value => {
+  if (typeof then === 'function') {
+    // A Promise or any thenable: its `then` may throw, call back twice or never; the Promise built here absorbs all three.
+    const thenable = returned
+    new Promise<unknown>((resolve, reject) => { Reflect.apply(then as () => void, thenable, [resolve, reject]) }).then(value => {
       // An async function that answers through its callback resolves to undefined: wait for the callback.
-      if (value === undefined && declaresCallback(rule.decide)) return
+      if (value === undefined && waitsForCallback) return
       call.answer(call.judge(value))
     }, error => {
       call.complain(error, 'CORS origin function rejected; refusing the origin')
       call.answer(undefined)
     })
-  } else if (returned !== undefined || !declaresCallback(rule.decide)) {
+  } else if (returned !== undefined || !waitsForCallback) {
     // A value (undefined from a function without a callback parameter reads as false).
     call.answer(call.judge(returned))
   }
   return call.settle(rule.timeout)
 }
 
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
-}
-
-/** Whether the function takes the callback (its second parameter): then a plain `undefined` return means "I will call back". */
-function declaresCallback (decide: OriginFunctionType): boolean {
-  return decide.length >= 2
+/**
+ * Whether `origin` is in `answer`, when `answer` is a list of origin strings (`cors` (Express) documents
+ * calling back with the list of allowed origins, loaded from a database); undefined when it is no such list.
+ */
+function listIncludes (answer: unknown, origin: string): boolean | undefined {
+  // A Proxy of an array passes Array.isArray, and a revoked one throws there.
+  if (types.isProxy(answer) || !Array.isArray(answer)) return undefined
+  let found = false
+  // Each item read once, with no method of Array.prototype (which the app may have patched).
+  for (let i = 0, length = answer.length; i < length; i++) {
+    const item: unknown = answer[i]
+    if (typeof item !== 'string') return undefined
+    if (item === origin) found = true
+  }
+  return found
 }
 
 class OriginCall {
+  readonly decide: OriginFunctionType
   readonly origin: string
   readonly request: FastifyRequest
   /** While the function runs, answers are collected; afterwards they resolve the pending Promise. */
@@ -71,7 +96,8 @@ class OriginCall {
   private resolve: ((verdict: Verdict) => void) | undefined
   private timer: NodeJS.Timeout | undefined
 
-  constructor (origin: string, request: FastifyRequest) {
+  constructor (decide: OriginFunctionType, origin: string, request: FastifyRequest) {
+    this.decide = decide
     this.origin = origin
     this.request = request
   }
@@ -85,7 +111,7 @@ class OriginCall {
       return
     }
     if (error !== null && error !== undefined) {
-      this.complain(error, 'CORS origin function called back with an error; refusing the origin')
+      this.complain(error, CALLBACK_ERROR)
       return this.answer(undefined)
     }
     this.answer(this.judge(allow))
@@ -95,12 +121,25 @@ class OriginCall {
   judge (allow: unknown): Verdict {
     if (allow === true) return this.origin
     if (allow === false || allow === undefined || allow === null) return undefined
-    if (typeof allow === 'string' && isSerializedOrigin(allow)) return allow
-    // `cors` (Express) documents calling back with the list of allowed origins, loaded from a database.
-    if (Array.isArray(allow) && allow.every(item => typeof item === 'string')) return allow.includes(this.origin) ? this.origin : undefined
-    this.complain(undefined, `CORS origin function answered ${typeof allow === 'string' ? 'a string that is not a serialized origin' : show(allow)}; ` +
-      'answer true, false, an origin such as \'https://app.example.com\' or a list of origins; refusing the origin', 'origin-function-invalid')
+    if (typeof allow === 'string') {
+      if (isSerializedOrigin(allow)) return allow
+      this.complainOfAnswer('a string that is not a serialized origin')
+      return undefined
+    }
+    let listed: boolean | undefined
+    try {
+      listed = listIncludes(allow, this.origin)
+    } catch {
+      // An array whose items are getters that throw: as unusable as any other answer below.
+    }
+    if (listed !== undefined) return listed ? this.origin : undefined
+    this.complainOfAnswer(show(allow))
     return undefined
+  }
+
+  private complainOfAnswer (what: string): void {
+    this.complain(undefined, `CORS origin function answered ${what}; ` +
+      'answer true, false, an origin such as \'https://app.example.com\' or a list of origins; refusing the origin', 'origin-function-invalid')
   }
 
   /** The first answer counts. */
@@ -111,11 +150,20 @@ class OriginCall {
     if (this.resolve !== undefined) this.finish(verdict)
   }
 
-  /** Logs the function's first misbehaviour of this request, once. */
+  /**
+   * Logs the function's first misbehaviour of this request: at error level the first time this function
+   * fails with this message, at debug after, so that no client can flood the error log.
+   */
   complain (error: unknown, message: string, reason = 'origin-function-error'): void {
     if (this.complained) return
     this.complained = true
-    this.request.log.error({ err: error, corsReason: reason, origin: this.origin }, message)
+    const err = error === undefined ? undefined : errorDetail(error)
+    const level = shouldLogAsError(this.decide, `${err?.message ?? ''}\n${reason}: ${message}`) ? 'error' : 'debug'
+    try {
+      this.request.log[level]({ err, corsReason: reason, origin: this.origin }, message)
+    } catch {
+      // A logger that throws (a custom stream, a serializer) must not turn a refusal into a crash.
+    }
   }
 
   finish (verdict: Verdict): Verdict {

@@ -1,11 +1,11 @@
 // One registration of the plugin: its checked options, its compiled policy,
 // and the compilation of a route's `config.cors` on top of them.
 import type { FastifyInstance } from 'fastify'
-import { alreadyRegisteredError, optionsError, type Problem } from '../config/errors.js'
-import { checkShape, resolveOptions } from '../config/options.js'
+import { alreadyRegisteredError, optionsError } from '../config/errors.js'
+import { checkOptions, type CheckedOptions } from '../config/options.js'
 import { compilePolicy, type Policy } from './policy.js'
 import { kScope } from '../symbols.js'
-import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions, type RouteOptions } from '../config/schema.js'
+import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions } from '../config/schema.js'
 
 export interface Scope {
   readonly id: symbol
@@ -25,9 +25,7 @@ export interface Scope {
 
 interface Warn { warn: (message: string) => void }
 
-function compileChecked (options: PluginOptions, where: string, shapeProblems: Problem[], log: Warn): Policy {
-  if (shapeProblems.length > 0) throw optionsError(shapeProblems, where)
-  const { resolved, problems, warnings } = resolveOptions(options)
+function compileChecked ({ resolved, problems, warnings }: CheckedOptions, where: string, log: Warn): Policy {
   if (problems.length > 0) throw optionsError(problems, where)
   for (const warning of warnings) log.warn(warning)
   return compilePolicy(resolved)
@@ -35,8 +33,10 @@ function compileChecked (options: PluginOptions, where: string, shapeProblems: P
 
 export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): Scope {
   if (Object.hasOwn(instance, kScope)) throw alreadyRegisteredError()
-  const options = raw as PluginOptions
-  const policy = compileChecked(options, 'cors option', checkShape(PluginOptionsSchema, raw), log)
+  // From here on, only the snapshot the checks read is read.
+  const checked = checkOptions(PluginOptionsSchema, raw)
+  const policy = compileChecked(checked, 'cors option', log)
+  const options = checked.options
   const id = Symbol('cors.scope.id')
   Object.defineProperty(instance, kScope, { value: id })
   return {
@@ -65,10 +65,7 @@ export function routePolicy (scope: Scope, override: unknown, methods: string[],
   let compiled = scope.overrides.get(override)
   const cached = compiled?.get(key)
   if (cached !== undefined) return cached
-  const merged = { ...scope.options, ...(override as RouteOptions) }
-  delete merged.hideOptionsRoute
-  delete merged.logLevel
-  const policy = compileChecked(merged, where, checkShape(RouteOptionsSchema, override), log)
+  const policy = compileChecked(checkOptions(RouteOptionsSchema, override, scope.options), where, log)
   if (compiled === undefined) {
     compiled = new Map()
     scope.overrides.set(override, compiled)
