@@ -98,8 +98,7 @@ const KNOWN_RULES = ['com', 'co.uk', 'github.io', 's3.amazonaws.com', 'up.railwa
 
 function checked (trie: FlatTrie): FlatTrie {
   for (const rule of KNOWN_RULES) {
-    let node: number | undefined = trie.data.rulesRoot
-    for (const label of rule.split('.').reverse()) node = node === undefined ? undefined : childOf(trie, node, label) ?? childOf(trie, node, '*')
+    const node = rule.split('.').reverse().reduce<number | undefined>((at, label) => at === undefined ? undefined : childOf(trie, at, label) ?? childOf(trie, at, '*'), trie.data.rulesRoot)
     if (node === undefined || trie.data.nodeFlags[node] === 0 || publicSuffixOf(`a.${rule}`) !== rule) {
       throw new Error(`fastify-cors-exact cannot read the Public Suffix List shipped by this version of tldts (rule '${rule}'): install the tldts version this package declares`)
     }

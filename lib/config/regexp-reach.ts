@@ -32,6 +32,7 @@ const MAX_DFA_NODES = 20_000
 const SHADOW = 0xE000
 // In the order probes prefer them.
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789-'
+const LABEL_CODES = [...LABEL_CHARS].map(c => c.charCodeAt(0)).sort((a, b) => a - b)
 const ALNUM = /[a-z0-9]/
 const SCHEME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789+.-'
 const DIGITS = '0123456789'
@@ -56,25 +57,29 @@ function reversedShadowDfa (regexp: RegExp): DFA {
   // Anchors inside alternatives (/^a$|^b$/) resolve here; any other assertion
   // is then ignored, which only widens what the RegExp is taken to match.
   const simplified = transform(Transformers.simplify({ ignoreOrder: true, ignoreAmbiguity: true }), expression)
-  shadowClasses(simplified, maxCharacter)
-  const nfa = NFA.fromRegex(simplified, { maxCharacter }, { assertions: 'ignore' })
+  const nfa = NFA.fromRegex(simplified, { maxCharacter: shadowClasses(simplified, maxCharacter) }, { assertions: 'ignore' })
   nfa.reverse()
   return DFA.fromFA(nfa, new DFA.LimitedNodeFactory(MAX_DFA_NODES))
 }
 
-function shadowClasses (expression: NoParent<Expression>, maxCharacter: number): void {
+/** Shadows the label characters of every class that offers two or more; returns the classes' maximum character. */
+function shadowClasses (expression: NoParent<Expression>, maxCharacter: number): number {
   const { CharSet, visitAst } = libraries.loadRefa()
-  const ascii = CharSet.fromRange(maxCharacter, { min: 0x21, max: 0x7e })
-  const label = CharSet.fromCharacters(maxCharacter, [...LABEL_CHARS].map(c => c.charCodeAt(0)).sort((a, b) => a - b))
+  let maximum = maxCharacter
   visitAst(expression, {
     onCharacterClassEnter (node) {
+      // With the v flag, refa's classes may span all of Unicode whatever the parser reports.
+      maximum = node.characters.maximum
+      const ascii = CharSet.fromRange(maximum, { min: 0x21, max: 0x7e })
+      const label = CharSet.fromCharacters(maximum, LABEL_CODES)
       const chars = node.characters.intersect(ascii)
       const labelPart = chars.intersect(label)
       node.characters = labelPart.size < 2
         ? chars
-        : chars.without(label).union(CharSet.fromCharacters(maxCharacter, [...labelPart.characters()].map(c => c + SHADOW)))
+        : chars.without(label).union(CharSet.fromCharacters(maximum, [...labelPart.characters()].map(c => c + SHADOW)))
     }
   })
+  return maximum
 }
 
 /** Where the reversed origin is, after the public suffix has been read. */
@@ -227,8 +232,9 @@ class Walk {
       case Phase.Label:
         for (const [target, c, shadow] of this.successors(node, LABEL_CHARS)) {
           const nextState = nextSeen(seen, c, shadow, finding)
-          const literal = !shadow && nextState !== Seen.Hit
-          yield to(target, c, Phase.Label, nextState, seen === Seen.Hit ? tail : literal ? tail + 1 : shadow ? (nextState === Seen.Hit ? tail : 0) : tail)
+          // tail: how many literal characters end the label (the look-alike's allowed name), fixed once it is hit.
+          const nextTail = seen === Seen.Hit ? tail : !shadow ? tail + 1 : nextState === Seen.Hit ? tail : 0
+          yield to(target, c, Phase.Label, nextState, nextTail)
         }
         if (seen === Seen.Hit && !afterDot) {
           if (dot !== undefined) yield to(dot, '.', Phase.Rest)

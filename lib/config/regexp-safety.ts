@@ -91,21 +91,19 @@ export function checkRegExp (regexp: RegExp): RegExpFinding | undefined {
  */
 export function backtrackingRisk (regexp: RegExp): string | undefined {
   const { JS } = libraries.loadRefa()
-  const whole = wholeOriginRegExp(regexp)
-  let parser: InstanceType<typeof JS.Parser>
+  const { analyse } = libraries.loadScslre()
   try {
-    parser = JS.Parser.fromLiteral(whole)
+    const parser = JS.Parser.fromLiteral(wholeOriginRegExp(regexp))
+    const overlap = overlappingAlternatives(parser)
+    if (overlap !== undefined) return `can backtrack exponentially on a crafted Origin (e.g. ${JSON.stringify(overlap.repeat(30) + '!')})`
+    const reports = analyse(parser.ast, { reportTypes: { Move: false } }).reports
+    const exponential = reports.find(report => report.exponential)
+    if (exponential !== undefined) return `can backtrack exponentially on a crafted Origin (e.g. ${JSON.stringify(exponential.character.pick.repeat(30) + '!')})`
+    const degree = polynomialDegree(reports)
+    return degree >= 3 ? `can backtrack in ${ordinal(degree)} degree polynomial time on a crafted Origin` : undefined
   } catch (error) {
     return `could not be proven free of catastrophic backtracking (${(error as Error).message})`
   }
-  const overlap = overlappingAlternatives(parser)
-  if (overlap !== undefined) return `can backtrack exponentially on a crafted Origin (e.g. ${JSON.stringify(overlap.repeat(30) + '!')})`
-  const { analyse } = libraries.loadScslre()
-  const reports = analyse(parser.ast, { reportTypes: { Move: false } }).reports
-  const exponential = reports.find(report => report.exponential)
-  if (exponential !== undefined) return `can backtrack exponentially on a crafted Origin (e.g. ${JSON.stringify(exponential.character.pick.repeat(30) + '!')})`
-  const degree = polynomialDegree(reports)
-  return degree >= 3 ? `can backtrack in ${ordinal(degree)} degree polynomial time on a crafted Origin` : undefined
 }
 
 type ScslreReport = ReturnType<ReturnType<typeof libraries.loadScslre>['analyse']>['reports'][number]
@@ -115,7 +113,8 @@ function polynomialDegree (reports: ScslreReport[]): number {
   const trades = new Map<unknown, Set<unknown>>()
   let degree = 1
   for (const report of reports) {
-    if (report.type === 'Self') degree = Math.max(degree, report.parentQuant.max === Infinity ? 3 : report.parentQuant.max)
+    // An unbounded parent makes a Self report exponential, refused before this.
+    if (report.type === 'Self') degree = Math.max(degree, report.parentQuant.max)
     if (report.type !== 'Trade') continue
     const link = (a: unknown, b: unknown): void => { trades.set(a, (trades.get(a) ?? new Set()).add(b)) }
     link(report.startQuant, report.endQuant)
@@ -123,7 +122,7 @@ function polynomialDegree (reports: ScslreReport[]): number {
   }
   const longest = (from: unknown, visited: Set<unknown>): number => {
     let best = 1
-    for (const next of trades.get(from) ?? []) {
+    for (const next of trades.get(from) as Set<unknown>) {
       if (!visited.has(next)) best = Math.max(best, 1 + longest(next, new Set(visited).add(next)))
     }
     return best

@@ -37,6 +37,19 @@ test('a RegExp that cannot be analysed is refused, saying why', async t => {
   t.equal(error.code, ERROR_CODES.unsafeRegExp)
   t.match(error.message, /could not be analysed \(Backreferences are not supported\.\)\. Fix: simplify it/)
   t.equal(backtrackingRisk(/^https:\/\/a(?<x>b)\k<x>$/), undefined, 'a backreference with one word is resolved')
+  const huge = new RegExp('^https:\\/\\/\\p{RGI_Emoji}\\.com$', 'v')
+  t.match(backtrackingRisk(huge), /could not be proven free of catastrophic backtracking \(.*10000 nodes/)
+  t.match((await failure({ origin: huge })).message, /could not be proven free of catastrophic backtracking/)
+  t.equal(backtrackingRisk(/^https:\/\/(?:a?|b?)+x$/), undefined, 'alternatives that share only the empty word do not trade characters')
+})
+
+test('the degree of polynomial backtracking decides: quadratic passes, cubic and worse are refused', async t => {
+  t.equal(backtrackingRisk(/^https:\/\/(?:[a-z]+){2}\.example\.com$/), undefined, 'a quantifier repeated twice into itself is quadratic')
+  t.match(backtrackingRisk(/^https:\/\/(?:[a-z]+){3}\.example\.com$/), /3rd degree polynomial/)
+  t.match(backtrackingRisk(/^https:\/\/[a-z]*[a-z]*[a-z]*[a-z]*\.example\.com$/), /4th degree polynomial/)
+  for (const linear of [/^https:\/\/(a|b)?c\.example\.com$/, /^https:\/\/((a|b)c)+\.example\.com$/, /^https:\/\/(?:a|b)+c\.example\.com$/]) {
+    t.equal(backtrackingRisk(linear), undefined, String(linear))
+  }
 })
 
 test('refa and scslre are loaded only when a RegExp origin is configured, and nothing is left running after close (child process)', async t => {
