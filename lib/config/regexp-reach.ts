@@ -53,11 +53,14 @@ export function reachOfRegExp (regexp: RegExp): Reach {
 function reversedShadowDfa (regexp: RegExp): DFA {
   const { DFA, JS, NFA, transform, Transformers } = libraries.loadRefa()
   const whole = { source: `^(?:${regexp.source.slice(1, -1)})$`, flags: regexp.flags.replace(/[gy]/g, '') }
-  const { expression, maxCharacter } = JS.Parser.fromLiteral(whole).parse({ assertions: 'parse', backreferences: 'throw' })
+  // Classes are shadowed as written, before simplification can merge literal
+  // alternatives into a class ((api|app) into ap[ip]).
+  const { expression, maxCharacter } = JS.Parser.fromLiteral(whole).parse({ assertions: 'parse', backreferences: 'throw', simplify: false })
+  const maximum = shadowClasses(expression, maxCharacter)
   // Anchors inside alternatives (/^a$|^b$/) resolve here; any other assertion
   // is then ignored, which only widens what the RegExp is taken to match.
   const simplified = transform(Transformers.simplify({ ignoreOrder: true, ignoreAmbiguity: true }), expression)
-  const nfa = NFA.fromRegex(simplified, { maxCharacter: shadowClasses(simplified, maxCharacter) }, { assertions: 'ignore' })
+  const nfa = NFA.fromRegex(simplified, { maxCharacter: maximum }, { assertions: 'ignore' })
   nfa.reverse()
   return DFA.fromFA(nfa, new DFA.LimitedNodeFactory(MAX_DFA_NODES))
 }

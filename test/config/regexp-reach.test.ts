@@ -24,7 +24,7 @@ test('a label a class allows in front of a public suffix is found, with an origi
 })
 
 test('names the author spelled out, and domains that are not on the list, are not findings', async t => {
-  for (const regexp of [/^https:\/\/(www\.)?example\.com$/, /^https:\/\/([a-z0-9-]+\.)*example\.com(:\d+)?$/, /^https:\/\/myname\.github\.io$/, /^https:\/\/(alice|bob)\.github\.io$/, /^http:\/\/([a-z]+\.)?localhost(:\d+)?$/, /^https:\/\/[a-z]+\.partner\.example$/]) {
+  for (const regexp of [/^https:\/\/(www\.)?example\.com$/, /^https:\/\/([a-z0-9-]+\.)*example\.com(:\d+)?$/, /^https:\/\/myname\.github\.io$/, /^https:\/\/(alice|bob)\.github\.io$/, /^https:\/\/(?:api|app)\.(?:com|org)$/, /^https:\/\/(?:a|b)\.io$/, /^http:\/\/([a-z]+\.)?localhost(:\d+)?$/, /^https:\/\/[a-z]+\.partner\.example$/]) {
     t.same(reachOfRegExp(regexp), { kind: 'analysed' }, String(regexp))
   }
 })
