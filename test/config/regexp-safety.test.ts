@@ -37,6 +37,7 @@ test('a RegExp that cannot be analysed is refused, saying why', async t => {
   t.equal(error.code, ERROR_CODES.unsafeRegExp)
   t.match(error.message, /could not be analysed \(Backreferences are not supported\.\)\. Fix: simplify it/)
   t.equal(backtrackingRisk(/^https:\/\/a(?<x>b)\k<x>$/), undefined, 'a backreference with one word is resolved')
+  // eslint-disable-next-line prefer-regex-literals -- the v flag needs a newer TypeScript target as a literal
   const huge = new RegExp('^https:\\/\\/\\p{RGI_Emoji}\\.com$', 'v')
   t.match(backtrackingRisk(huge), /could not be proven free of catastrophic backtracking \(.*10000 nodes/)
   t.match((await failure({ origin: huge })).message, /could not be proven free of catastrophic backtracking/)
