@@ -2,8 +2,8 @@
 // Origins a browser never sends, '*' or any origin with credentials, wildcards
 // on public suffixes, and RegExps that match origins nobody means to allow.
 import { parseOriginSetting, type OriginSetting } from './origin-settings.js'
-import { isPublicSuffix } from './public-suffix.js'
-import { checkRegExp, probeRegExp } from './regexp-safety.js'
+import { isPublicSuffix, suffixBeneath } from './public-suffix.js'
+import { regExpVerdict, type RegExpVerdict } from './regexp-safety.js'
 import { show } from './show-value.js'
 import type { OriginFunctionType, PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
@@ -13,7 +13,8 @@ export const DEFAULT_ORIGIN_FUNCTION_TIMEOUT = 5000
 
 export interface MatcherParts {
   exact: string[]
-  patterns: Array<Extract<OriginSetting, { kind: 'pattern' }>>
+  /** withinSuffixes: a public suffix lies beneath the pattern's domain, so each match is checked against the list at request time. */
+  patterns: Array<Extract<OriginSetting, { kind: 'pattern' }> & { withinSuffixes: boolean }>
   regexps: RegExp[]
   any: boolean
 }
@@ -51,10 +52,10 @@ export function resolveOrigin (options: PluginOptions, credentials: boolean, pro
   items.forEach((item, index) => {
     const path = Array.isArray(origin) ? `origin[${index}]` : 'origin'
     if (item instanceof RegExp) {
-      const problem = checkRegExp(item)
-      if (problem !== undefined) problems.push({ kind: 'unsafeRegExp', option: path, ...problem })
+      const verdict = regExpVerdict(item)
+      if (verdict.unsafe !== undefined) problems.push({ kind: 'unsafeRegExp', option: path, ...verdict.unsafe })
       else {
-        if (credentials) checkRegExpUnderCredentials(item, path, options, problems, warnings)
+        if (credentials) checkRegExpUnderCredentials(item, verdict, path, options, problems, warnings)
         parts.regexps.push(item)
       }
       return
@@ -72,15 +73,21 @@ export function resolveOrigin (options: PluginOptions, credentials: boolean, pro
         parts.exact.push(setting.origin)
         if (credentials) warnInsecure(path, setting.origin, warnings)
         break
-      case 'pattern':
-        parts.patterns.push(setting)
+      case 'pattern': {
+        const beneath = setting.subdomains ? suffixBeneath(setting.host) : undefined
+        parts.patterns.push({ ...setting, withinSuffixes: beneath !== undefined })
         if (credentials) {
           warnInsecure(path, setting.pattern, warnings)
-          if (setting.subdomains && isPublicSuffix(setting.host) && options.dangerouslyAllowSubdomainsOfPublicSuffixes !== true) {
-            problems.push(publicSuffixProblem(path, setting.host, `allow your own domain's subdomains (e.g. '${setting.scheme}://*.yourname.${setting.host.replace(/\.$/, '')}')`))
+          if (setting.subdomains && options.dangerouslyAllowSubdomainsOfPublicSuffixes !== true) {
+            if (isPublicSuffix(setting.host)) {
+              problems.push(publicSuffixProblem(path, setting.host, `allow your own domain's subdomains (e.g. '${setting.scheme}://*.yourname.${setting.host.replace(/\.$/, '')}')`))
+            } else if (beneath !== undefined) {
+              problems.push(suffixBeneathProblem(path, setting, beneath))
+            }
           }
         }
         break
+      }
     }
   })
   if (wildcard) return { kind: 'any' }
@@ -97,28 +104,28 @@ function publicSuffixProblem (path: string, suffix: string, fix: string): Proble
   }
 }
 
+function suffixBeneathProblem (path: string, setting: Extract<OriginSetting, { kind: 'pattern' }>, beneath: string): Problem {
+  const example = beneath.replace(/^\*(?=\.)/, 'x')
+  return {
+    kind: 'publicSuffixWildcard',
+    option: path,
+    why: `'${setting.pattern}' reaches public suffixes beneath '${setting.host}', such as '${beneath}': anyone can register a name there (${setting.scheme}://attacker.${example}) and read your users' authenticated responses. At request time the pattern never grants such names, but with credentials it is refused so that you see it`,
+    fix: `list your origins under '${setting.host}' (e.g. '${setting.scheme}://app.${setting.host}'), or set dangerouslyAllowSubdomainsOfPublicSuffixes: true to keep the names above those suffixes`
+  }
+}
+
 /** With credentials, a RegExp must not match origins anyone can own, whatever its author meant. */
-function checkRegExpUnderCredentials (regexp: RegExp, path: string, options: PluginOptions, problems: Problem[], warnings: string[]): void {
-  for (const finding of probeRegExp(regexp)) {
+function checkRegExpUnderCredentials (regexp: RegExp, verdict: RegExpVerdict, path: string, options: PluginOptions, problems: Problem[], warnings: string[]): void {
+  const any = verdict.probes.find(finding => finding.kind === 'any')
+  if (any === undefined && verdict.reach.kind === 'analysed' && verdict.reach.publicSuffix !== undefined && options.dangerouslyAllowSubdomainsOfPublicSuffixes !== true) {
+    const { probe, suffix } = verdict.reach.publicSuffix
+    problems.push(publicSuffixProblem(path, suffix, `${String(regexp)} matches '${probe}'. Allow your own domain's subdomains instead`))
+  }
+  for (const finding of verdict.probes) {
     switch (finding.kind) {
       case 'any':
         if (options.dangerouslyAllowAnyOriginWithCredentials !== true) {
           problems.push({ kind: 'anyOriginWithCredentials', option: path, why: `${String(regexp)} matches '${finding.probe}': with credentials, any website could read your users' authenticated responses`, fix: ANY_ORIGIN_FIX })
-        }
-        break
-      case 'publicSuffix':
-        if (options.dangerouslyAllowSubdomainsOfPublicSuffixes !== true) {
-          problems.push(publicSuffixProblem(path, finding.suffix, `${String(regexp)} matches '${finding.probe}'. Allow your own domain's subdomains instead`))
-        }
-        break
-      case 'endsWith':
-        if (options.dangerouslyAllowAnyOriginWithCredentials !== true) {
-          problems.push({
-            kind: 'unsafeRegExp',
-            option: path,
-            why: `${String(regexp)} matches '${finding.probe}', a domain anyone can register that merely ends with '${finding.domain}'`,
-            fix: `require a dot before the domain, e.g. /^https:\\/\\/([a-z0-9-]+\\.)*${finding.domain.replace(/\./g, '\\.')}$/, or list the origins`
-          })
         }
         break
       case 'plainHttp':

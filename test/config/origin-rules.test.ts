@@ -89,18 +89,69 @@ test('with credentials, a RegExp on subdomains of a public suffix is refused unl
   for (const origin of [/^https:\/\/[a-z0-9-]+\.github\.io$/, /^https:\/\/[a-z0-9-]+\.vercel\.app(:\d+)?$/, /^https:\/\/[a-z]+\.(com|org)$/]) {
     const error = await failure({ origin, credentials: true })
     t.equal(error.code, ERROR_CODES.publicSuffixWildcard, String(origin))
-    t.match(error.message, /is a public suffix: anyone can register a subdomain of it.*matches 'https:\/\/attacker\./)
+    t.match(error.message, /is a public suffix: anyone can register a subdomain of it.*matches 'https:\/\/[a-z0-9-]+\./)
     await t.resolves(startup({ origin, credentials: true, dangerouslyAllowSubdomainsOfPublicSuffixes: true }))
   }
 })
 
-test('with credentials, a RegExp that allows a domain merely ending with the allowed one is refused, with a fix that starts', async t => {
-  const error = await failure({ origin: /^https:\/\/.*example\.com$/, credentials: true })
-  t.equal(error.code, ERROR_CODES.unsafeRegExp)
-  t.match(error.message, /matches 'https:\/\/evilexample\.com', a domain anyone can register that merely ends with 'example\.com'/)
-  const suggested = /e\.g\. \/(.+)\/, or list/.exec(error.message)?.[1] ?? ''
-  await t.resolves(startup({ origin: new RegExp(suggested), credentials: true }), suggested)
-  await t.resolves(startup({ origin: /^https:\/\/.*example\.com$/, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true }))
+test('a RegExp that allows a look-alike domain merely ending with the allowed one is refused, with or without credentials, with a fix that starts', async t => {
+  for (const credentials of [false, true]) {
+    const error = await failure({ origin: /^https:\/\/.*example\.com$/, credentials })
+    t.equal(error.code, ERROR_CODES.unsafeRegExp)
+    t.match(error.message, /matches 'https:\/\/[a-z0-9-]+example\.com', a look-alike domain anyone can register that merely ends with 'example\.com'/)
+    const suggested = /e\.g\. \/(.+)\/, or list/.exec(error.message)?.[1] ?? ''
+    await t.resolves(startup({ origin: new RegExp(suggested), credentials }), suggested)
+  }
+  t.ok(/^https:\/\/.*example\.com$/.test('https://evilexample.com'), 'the Why case: it would grant evilexample.com')
+  await t.rejects(startup({ origin: /^https:\/\/.*example\.com$/, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true, dangerouslyAllowSubdomainsOfPublicSuffixes: true }), 'no option turns a look-alike on')
+  for (const fine of [/^https:\/\/[a-z]+-app\.vercel\.app$/, /^https:\/\/app[0-9]\.example\.com$/, /^https:\/\/[a-z]*app\.example\.com$/]) {
+    await t.resolves(startup({ origin: fine }), `${String(fine)}: a class before a literal that does not start a label, or inside a name the author owns`)
+  }
+})
+
+test('issue 14: with credentials, the RegExps that stepped around the probes are refused, however written', async t => {
+  const cases: Array<[RegExp, string]> = [
+    [/^https:\/\/([a-z0-9-]+\.onrender\.com|app\.example\.com)$/, 'onrender.com'],
+    [/^https:\/\/[a-z0-9-]+\.onrender\.com$|^https:\/\/app\.example\.com$/, 'onrender.com'],
+    [/^https:\/\/[a-z0-9-]+\.(onrender|example)\.com$/, 'onrender.com'],
+    [/^https:\/\/[a-z0-9-]+\.io$/, 'io'],
+    [/^https:\/\/[a-z0-9-]+\.onrender\.com$/, 'onrender.com']
+  ]
+  for (const [origin, suffix] of cases) {
+    const error = await failure({ origin: [origin], credentials: true })
+    t.equal(error.code, ERROR_CODES.publicSuffixWildcard, String(origin))
+    t.match(error.message, `'${suffix}' is a public suffix`)
+    const probe = /matches '([^']+)'/.exec(error.message)?.[1] ?? ''
+    t.ok(new RegExp(`^(?:${origin.source.slice(1, -1)})$`).test(probe), `${probe} really matches`)
+  }
+  await t.resolves(startup({ origin: [/^https:\/\/(www\.)?example\.com$/, /^https:\/\/(app|admin)\.example\.io$/, /^https:\/\/myname\.github\.io$/], credentials: true }), 'names the author spelled out are the author\'s')
+})
+
+test('issue 14: with credentials, a pattern reaching public suffixes beneath its domain is refused; at request time it never grants across them', async t => {
+  const cases: Array<[string, string[], string[]]> = [
+    ['https://*.amazonaws.com', ['https://attacker.s3.amazonaws.com', 'https://abc123.execute-api.us-east-1.amazonaws.com'], ['https://myapp.amazonaws.com']],
+    ['https://*.core.windows.net', ['https://attacker.web.core.windows.net'], ['https://myapp.core.windows.net']],
+    ['https://*.railway.app', ['https://attacker.up.railway.app'], []]
+  ]
+  for (const [pattern, attackers, owned] of cases) {
+    const error = await failure({ origin: ['https://app.example.com', pattern], credentials: true })
+    t.equal(error.code, ERROR_CODES.publicSuffixWildcard)
+    t.match(error.message, `'${pattern}' reaches public suffixes beneath`)
+    for (const options of [{ origin: ['https://app.example.com', pattern] }, { origin: ['https://app.example.com', pattern], credentials: true, dangerouslyAllowSubdomainsOfPublicSuffixes: true }]) {
+      const app = Fastify()
+      app.get('/', async () => 'ok')
+      await app.register(cors, options)
+      for (const origin of attackers) {
+        const reply = await app.inject({ url: '/', headers: { origin } })
+        t.equal(reply.headers['access-control-allow-origin'], undefined, `${pattern} never grants ${origin}`)
+      }
+      for (const origin of owned) {
+        const reply = await app.inject({ url: '/', headers: { origin } })
+        t.equal(reply.headers['access-control-allow-origin'], origin, `${pattern} grants ${origin}, above every suffix`)
+      }
+      await app.close()
+    }
+  }
 })
 
 test('with credentials, a RegExp that matches plain http logs a warning; a careful RegExp starts silently', async t => {

@@ -39,7 +39,7 @@ test('the packed package', async t => {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }))
   const app = (load: string): string => `${load}
 const app = Fastify()
-// A RegExp origin: recheck is then required lazily, which must work from both builds.
+// A RegExp origin: refa and scslre are then required lazily, which must work from both builds.
 app.register(cors, { origin: [/^https:\\/\\/a\\.com$/, 'https://b.com'] })
 app.get('/', async () => 'ok')
 app.inject({ url: '/', headers: { origin: 'https://a.com' } }).then(r => console.log(r.headers['access-control-allow-origin']))

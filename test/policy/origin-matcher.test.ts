@@ -2,6 +2,7 @@ import { test } from 'tap'
 import { parseOriginSetting } from '../../lib/config/origin-settings.js'
 import type { MatcherParts } from '../../lib/config/origin-rules.js'
 import { buildMatcher } from '../../lib/policy/origin-matcher.js'
+import { suffixBeneath } from '../../lib/config/public-suffix.js'
 
 function matcher (parts: Partial<MatcherParts>) {
   return buildMatcher({ exact: [], patterns: [], regexps: [], any: false, ...parts })
@@ -11,7 +12,7 @@ function patterns (...values: string[]) {
   return values.map(value => {
     const setting = parseOriginSetting(value)
     if (setting.kind !== 'pattern') throw new Error(value)
-    return setting
+    return { ...setting, withinSuffixes: setting.subdomains && suffixBeneath(setting.host) !== undefined }
   })
 }
 
@@ -59,4 +60,15 @@ test('any: every valid origin, never null or a malformed one', async t => {
   t.ok(m.allows('https://whoever.example'))
   t.notOk(m.allows('null'))
   t.notOk(m.allows('https://whoever.example/'))
+})
+
+test('a pattern with public suffixes beneath its domain grants only the names above them, with or without a port', async t => {
+  const m = matcher({ patterns: patterns('https://*.amazonaws.com', 'https://*.railway.app:*', 'https://*.example.com') })
+  for (const origin of ['https://myapp.amazonaws.com', 'https://a.b.amazonaws.com', 'https://myapp.railway.app:8443', 'https://a.example.com']) t.ok(m.allows(origin), origin)
+  const guardedOnly = matcher({ patterns: patterns('https://*.amazonaws.com') })
+  t.ok(guardedOnly.allows('https://myapp.amazonaws.com'))
+  t.notOk(guardedOnly.allows('https://attacker.s3.amazonaws.com'))
+  for (const origin of ['https://attacker.s3.amazonaws.com', 'https://x.abc123.execute-api.us-east-1.amazonaws.com', 'https://attacker.up.railway.app:8443', 'https://attacker.up.railway.app', 'https://amazonaws.com', 'https://a.b.example.org']) {
+    t.notOk(m.allows(origin), origin)
+  }
 })

@@ -60,7 +60,8 @@ const REGEXPS: RegExpEntry[] = [
   { re: /^https:\/\/[a-z]+\.bar\.com$/y, valid: true },
   { re: /^HTTPS:\/\/FOO\.COM$/i, valid: true },
   { re: /^https:\/\/(foo|bar)\.com$/gi, valid: true },
-  { re: /^wss:\/\/[a-z.]*example\.com$/, valid: true },
+  // A look-alike: 'wss://evilexample.com' ends with the allowed name.
+  { re: /^wss:\/\/[a-z.]*example\.com$/, valid: false },
   // Refused at startup: unanchored, unescaped dot, exponential or cubic backtracking.
   { re: /example\.com$/, valid: false },
   { re: /^https:\/\/example\.com/, valid: false },
