@@ -8,13 +8,12 @@
 //    receives the preflights that no route of the app answers.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { appRoutes } from './routing/app-routes.js'
 import type { Policy } from './policy/policy.js'
-import { HOOK_NAME } from './request/hooks.js'
+import { boundName, checkInternals, onRequestHookNames } from './routing/fastify-internals.js'
 import type { Registry, RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
 import { isPreflight } from './spec/request-classification.js'
-import { kCompiled, kContinueStatus, kPreflightRoute, kScope } from './symbols.js'
+import { kCompiled, kContinueStatus, kPreflightRoute } from './symbols.js'
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
@@ -70,48 +69,54 @@ export function addPreflightRoute (instance: FastifyInstance, scope: Scope): voi
 }
 
 /** Step 1, the onRoute hook of one registration. */
-export function routeCompiler (scope: Scope) {
+export function routeCompiler (scope: Scope, registry: Registry) {
   return function onRoute (this: FastifyInstance, route: RouteOptions): void {
     const config = (route.config ?? {}) as Record<string | symbol, unknown>
     // Without config.cors the route has its registration's policy: nothing to compile (see step 2).
     if (config.cors === undefined) return
     // A nested registration of the plugin owns the routes of its own scope.
-    if (Reflect.get(this, kScope) !== scope.id) return
+    if (registry.above(this).at(-1) !== scope) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     const compiled: Compiled = { scope: scope.id, policy: routePolicy(scope, config.cors, methods, route.url, this.log) }
     route.config = { ...config, [kCompiled]: compiled } as RouteOptions['config']
   }
 }
 
-/** Step 2, the onReady hook of every registration: the first to run fills the registry. */
-export function registryBuilder (registry: Registry) {
+/**
+ * Step 2, the onReady hook of every registration: the first to run checks the
+ * Fastify internals route truth reads and fills the registry. `hook` is the
+ * plugin's onRequest hook, which tells the routes it runs for.
+ */
+export function registryBuilder (registry: Registry, hook: { readonly name: string }) {
+  const hookName = boundName(hook)
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
+    const first = registry.all()[0]
+    const internals = checkInternals(this, {
+      method: 'OPTIONS',
+      // The plugin's route answers every path under its registration's prefix.
+      url: `${first.instance.prefix}/`,
+      constraints: { [CONSTRAINT]: PREFLIGHT },
+      isPluginRoute: config => config[kPreflightRoute] === true,
+      hook,
+      registeredOn: first.instance
+    })
     const records = new Records()
-    registry.build(this, appRoutes(this), route => {
+    registry.build(internals, route => {
+      const config = route.context.config
       // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
-      if (!route.onRequestHooks.includes(HOOK_NAME)) return records.of(undefined, undefined, undefined)
-      // Fastify gives a hook to the instance it is added to and to all its descendants: the route
-      // has the hooks of the registrations on its instance's ancestors, outermost first.
-      const governing = registrationsAbove(route.instance, registry.registrations)
+      if (!onRequestHookNames(route.context).includes(hookName)) return records.of(undefined, undefined, undefined)
+      const governing = registry.above(route.context.server)
       const governor = governing[governing.length - 1]
       const notFound = governing[0].policy
-      if (route.config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }
-      const compiled = route.config[kCompiled] as Compiled | undefined
+      if (config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }
+      const compiled = config[kCompiled] as Compiled | undefined
       const policy = compiled?.scope === governor.id
         ? compiled.policy
-        : routePolicy(governor, route.config.cors, [route.method], route.path, governor.instance.log)
+        : routePolicy(governor, config.cors, [route.method], route.path, governor.instance.log)
       return records.of(policy, governor.id, notFound)
     })
   }
-}
-
-function registrationsAbove (instance: FastifyInstance, scopes: Map<symbol, Scope>): Scope[] {
-  const found: Scope[] = []
-  for (let level: object | null = instance; level !== null; level = Object.getPrototypeOf(level)) {
-    if (Object.hasOwn(level, kScope)) found.unshift(scopes.get((level as Record<symbol, symbol>)[kScope]) as Scope)
-  }
-  return found
 }
 
 /** One record per (policy, registration, not-found policy), shared by the routes that have it: an app has few. */

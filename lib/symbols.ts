@@ -2,8 +2,6 @@
 // instances, on route config objects, and on requests. Imports nothing, so
 // every layer may use it.
 
-/** On a Fastify instance: the id of the registration made on it. */
-export const kScope = Symbol('cors.scope')
 /** On a route's config: its config.cors compiled by the onRoute hook of the registration that saw it. */
 export const kCompiled = Symbol('cors.compiled')
 /** On the config of the plugin's own OPTIONS route. */

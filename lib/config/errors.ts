@@ -12,13 +12,14 @@ export const ERROR_CODES = {
   invalidToken: 'FST_CORS_INVALID_TOKEN',
   publicSuffixWildcard: 'FST_CORS_PUBLIC_SUFFIX_WILDCARD',
   alreadyRegistered: 'FST_CORS_ALREADY_REGISTERED',
+  fastifyInternals: 'FST_CORS_FASTIFY_INTERNALS',
   several: 'FST_CORS_INVALID_OPTIONS'
 } as const
 
 export type ErrorKind = keyof typeof ERROR_CODES
 
 export interface Problem {
-  kind: Exclude<ErrorKind, 'several' | 'alreadyRegistered'>
+  kind: Exclude<ErrorKind, 'several' | 'alreadyRegistered' | 'fastifyInternals'>
   /** The option's path, e.g. `origin[2]` or `maxAge`. */
   option: string
   why: string

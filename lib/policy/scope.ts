@@ -1,10 +1,9 @@
 // One registration of the plugin: its checked options, its compiled policy,
 // and the compilation of a route's `config.cors` on top of them.
 import type { FastifyInstance } from 'fastify'
-import { alreadyRegisteredError, optionsError, type Problem } from '../config/errors.js'
+import { optionsError, type Problem } from '../config/errors.js'
 import { checkShape, resolveOptions } from '../config/options.js'
 import { compilePolicy, type Policy } from './policy.js'
-import { kScope } from '../symbols.js'
 import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions, type RouteOptions } from '../config/schema.js'
 
 export interface Scope {
@@ -34,13 +33,10 @@ function compileChecked (options: PluginOptions, where: string, shapeProblems: P
 }
 
 export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): Scope {
-  if (Object.hasOwn(instance, kScope)) throw alreadyRegisteredError()
   const options = raw as PluginOptions
   const policy = compileChecked(options, 'cors option', checkShape(PluginOptionsSchema, raw), log)
-  const id = Symbol('cors.scope.id')
-  Object.defineProperty(instance, kScope, { value: id })
   return {
-    id,
+    id: Symbol('cors.scope.id'),
     instance,
     options,
     policy,

@@ -12,9 +12,9 @@
 // answer is "uncertain", never a guess.
 import Router from 'find-my-way'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AppRoute } from './app-routes.js'
+import { alreadyRegisteredError } from '../config/errors.js'
 import type { Policy } from '../policy/policy.js'
-import { routerOptionsOf } from './router-options.js'
+import { instanceChain, type FastifyInternals, type RouterRoute } from './fastify-internals.js'
 import { kRouteCors } from '../symbols.js'
 import type { Scope } from '../policy/scope.js'
 
@@ -59,15 +59,14 @@ const NONE: Target = { kind: 'none' }
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
 const MISMATCH: Target = { kind: 'uncertain', reason: 'route-mismatch' }
 const BUILT_IN = ['host', 'version']
-const ROUTE_HANDLER = 'routeHandler'
 // The copy's handlers are never called: only the store is looked up.
 const noop = Function.prototype as Router.Handler<Router.HTTPVersion.V1>
 
 export class Registry {
-  /** The registrations of the plugin in the app, by id. */
-  readonly registrations = new Map<symbol, Scope>()
+  /** The registrations of the plugin in the app, by the instance each was made on. */
+  private readonly registrations = new Map<object, Scope>()
   private find!: Find
-  private realFind!: (options: { method: string, url: string, constraints: Record<string, unknown> }) => { handler: { name: string }, params: object } | null
+  private realFind!: FastifyInternals['router']['find']
   private findWithoutCustom!: Find
   /** Per method, its routes with custom constraints. */
   private readonly custom = new Map<string, CustomRoute[]>()
@@ -78,14 +77,40 @@ export class Registry {
   private readonly versions = new Map<string, Set<string>>()
   built = false
 
+  /** Records a registration of the plugin; one per instance. */
+  register (scope: Scope): void {
+    if (this.registrations.has(scope.instance)) throw alreadyRegisteredError()
+    this.registrations.set(scope.instance, scope)
+  }
+
+  /** Every registration of the plugin in the app, in registration order. */
+  all (): Scope[] {
+    return [...this.registrations.values()]
+  }
+
+  /**
+   * The registrations whose hooks run for routes declared on `instance`, outermost
+   * first: Fastify gives a hook to the instance it is added to and to all its descendants.
+   */
+  above (instance: FastifyInstance): Scope[] {
+    const found: Scope[] = []
+    for (const level of instanceChain(instance)) {
+      const scope = this.registrations.get(level)
+      if (scope !== undefined) found.unshift(scope)
+    }
+    return found
+  }
+
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
     return Reflect.get(request.routeOptions.config, kRouteCors) as RouteCors | undefined
   }
 
   /** Fills the registry from the app's routes; `describe` says what the plugin knows of each. */
-  build (app: FastifyInstance, routes: readonly AppRoute[], describe: (route: AppRoute) => RouteCors): void {
-    const options = routerOptionsOf(app)
+  build (internals: FastifyInternals, describe: (route: RouterRoute) => RouteCors): void {
+    const options = internals.router.options
+    // Read from the router itself: strategies given in the server options, added at run time, or replacing host or version.
+    const customConstraints = internals.router.strategies().filter(strategy => strategy.custom).map(strategy => strategy.name)
     const newRouter = (): Router.Instance<Router.HTTPVersion.V1> => Router({
       caseSensitive: options.caseSensitive,
       ignoreTrailingSlash: options.ignoreTrailingSlash,
@@ -95,13 +120,13 @@ export class Registry {
       useSemicolonDelimiter: options.useSemicolonDelimiter
     } as Router.Config<Router.HTTPVersion.V1>)
     // Host and version are the strategies the copy shares with Fastify, unless the app replaced them.
-    const shared = BUILT_IN.filter(name => !options.customConstraints.includes(name))
-    const byMethod = new Map<string, Array<{ route: AppRoute, cors: RouteCors, kept: Record<string, unknown>, custom: boolean }>>()
-    for (const route of routes) {
+    const shared = BUILT_IN.filter(name => !customConstraints.includes(name))
+    const byMethod = new Map<string, Array<{ route: RouterRoute, cors: RouteCors, kept: Record<string, unknown>, custom: boolean }>>()
+    for (const route of internals.router.routes()) {
       const cors = describe(route)
       // On the route's own config object (Fastify's copy, which request.routeOptions.config
       // returns), not in a WeakMap: one with an entry per route slows every garbage collection.
-      route.config[kRouteCors] = cors
+      route.context.config[kRouteCors] = cors
       if (cors.preflightRoute === true) continue
       const kept: Record<string, unknown> = {}
       let custom = false
@@ -114,9 +139,9 @@ export class Registry {
     }
     // Fastify's router holds each path as it parsed it, its trailing slash already trimmed under
     // ignoreTrailingSlash; the copy trims again: give it the slash to trim ('/a//' is held as '/a/').
-    const pathOf = (route: AppRoute): string => options.ignoreTrailingSlash ? `${route.path}/` : route.path
+    const pathOf = (route: RouterRoute): string => options.ignoreTrailingSlash ? `${route.path}/` : route.path
     const router = newRouter()
-    const plain: Array<[AppRoute, Record<string, unknown>, Slot]> = []
+    const plain: Array<[RouterRoute, Record<string, unknown>, Slot]> = []
     for (const [method, list] of byMethod) {
       // Every route of the method has one record: which route answers does not matter, only whether one does.
       if (list.every(entry => !entry.custom && entry.cors === list[0].cors)) {
@@ -149,7 +174,7 @@ export class Registry {
       for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop, slot)
       this.findWithoutCustom = (method, url, constraints) => withoutCustom.find(method as Router.HTTPMethod, url, constraints)
     }
-    this.realFind = app.findRoute.bind(app) as Registry['realFind']
+    this.realFind = internals.router.find
     this.built = true
   }
 
@@ -210,10 +235,7 @@ export class Registry {
 
   /** Fastify's own answer, as a route (with its parameters) or null. */
   private fastifyRoute (method: string, url: string, constraints: Record<string, unknown>): { params: object } | null {
-    // findRoute upper-cases the method; Fastify routes a request by its method as sent.
-    const real = method === method.toUpperCase() ? this.realFind({ method, url, constraints }) : null
-    // A bad URL is "found" too, with an error handler: a route has Fastify's routeHandler.
-    return real !== null && real.handler.name === ROUTE_HANDLER ? real : null
+    return this.realFind(method, url, constraints)
   }
 
   private fastifyHasRoute (method: string, url: string, constraints: Record<string, unknown>): boolean {
