@@ -23,8 +23,9 @@ export function requestHandler (scope: Scope, registry: Registry) {
       return done()
     }
     if (isPreflight(request.method, request.headers)) {
-      // A preflight always has a route: the app's OPTIONS route or the plugin's own.
-      return handlePreflight(registry, route!, request, reply, done)
+      // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
+      // handler when a constraint derived from the preflight itself matches neither.
+      return handlePreflight(registry, request, reply, done)
     }
     // A not-found request: the policy of the scope whose not-found handler answers it.
     handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)

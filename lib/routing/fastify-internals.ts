@@ -65,6 +65,12 @@ export interface FastifyRouter {
   routes: () => RouterRoute[]
   /** Every strategy of the router now, including those the app added at run time. */
   strategies: () => Strategy[]
+  /**
+   * Whether a request for `method` at `url`, with these constraint values, would
+   * match the route's path and these of its constraints, were it the only route:
+   * a router of the same kind and options holding it alone answers.
+   */
+  matcher: (route: RouterRoute, constraints: Record<string, unknown>) => (url: string, derived: Record<string, unknown>) => boolean
   readonly options: RouterOptions
 }
 
@@ -122,7 +128,19 @@ function captureRouter (app: FastifyInstance, prototype: { hasConstraintStrategy
   return captured
 }
 
+// The matchers' routes are only looked up, never called.
+const noop = (): void => {}
+
 function wrap (router: FindMyWay): FastifyRouter {
+  const options: RouterOptions = {
+    caseSensitive: router.caseSensitive,
+    ignoreTrailingSlash: router.ignoreTrailingSlash,
+    ignoreDuplicateSlashes: router.ignoreDuplicateSlashes,
+    maxParamLength: router.maxParamLength,
+    allowUnsafeRegex: router.allowUnsafeRegex,
+    useSemicolonDelimiter: router.useSemicolonDelimiter
+  }
+  const Router = Object.getPrototypeOf(router).constructor as new (options: RouterOptions) => FindMyWay & { on: (method: string, path: string, options: object, handler: () => void) => void }
   return {
     find (method, url, constraints) {
       const found = router.find(method, url, constraints)
@@ -144,14 +162,14 @@ function wrap (router: FindMyWay): FastifyRouter {
         deriveConstraint: strategy.deriveConstraint
       }))
     },
-    options: {
-      caseSensitive: router.caseSensitive,
-      ignoreTrailingSlash: router.ignoreTrailingSlash,
-      ignoreDuplicateSlashes: router.ignoreDuplicateSlashes,
-      maxParamLength: router.maxParamLength,
-      allowUnsafeRegex: router.allowUnsafeRegex,
-      useSemicolonDelimiter: router.useSemicolonDelimiter
-    }
+    matcher (route, constraints) {
+      const alone = new Router(options)
+      // The router holds a path as it parsed it, its trailing slash already trimmed under
+      // ignoreTrailingSlash; a new router trims again: give it the slash to trim ('/a//' is held as '/a/').
+      alone.on(route.method, options.ignoreTrailingSlash ? `${route.path}/` : route.path, { constraints }, noop)
+      return (url, derived) => alone.find(route.method, url, derived) !== null
+    },
+    options
   }
 }
 
@@ -217,12 +235,15 @@ export interface Expectations {
 /** Fails startup, naming the Fastify version, when an internal this module reads no longer behaves as it expects. */
 export function checkInternals (app: FastifyInstance, expect: Expectations): FastifyInternals {
   const internals = internalsOf(app)
-  const route = internals.router.routes().find(route => route.method === expect.method && expect.isPluginRoute(route.context.config))
+  const routes = internals.router.routes()
+  const route = routes.find(route => route.method === expect.method && expect.isPluginRoute(route.context.config))
   if (route === undefined) throw changed(app, "the router's list of routes (find-my-way's `routes`, each with Fastify's context as its store)")
+  // An app's own route at that URL may answer before the plugin's: any route's context will do.
   const found = internals.router.find(expect.method, expect.url, expect.constraints)
-  if (found?.context !== route.context) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
+  if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
   if (!onRequestHookNames(route.context).includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
   if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
+  if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
   return internals
 }
 

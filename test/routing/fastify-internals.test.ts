@@ -107,6 +107,10 @@ test('the check at ready passes on this Fastify and leaves find-my-way as it fou
   const original = prototype.hasConstraintStrategy
   await app.ready()
   t.equal(prototype.hasConstraintStrategy, original)
+  const own = Fastify()
+  own.options('/', async () => 'own')
+  await own.register(cors, { origin: 'https://a.example' })
+  await t.resolves(own.ready(), "an app's own OPTIONS route where the check looks")
 })
 
 test('a changed internal fails startup naming the Fastify version and the fix', async t => {
@@ -137,6 +141,10 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { code, message: /onRequest hooks/ })
   t.throws(() => checkInternals(app, { ...expectations, registeredOn: Fastify() }), { code, message: /prototype chain/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { message: version })
+  const notFoundRouter = (app as unknown as Record<symbol, { router: { off: (method: string, path: string) => void } }>)[notFoundSymbol(app)].router
+  notFoundRouter.off('GET', '/')
+  notFoundRouter.off('GET', '/*')
+  t.throws(() => checkInternals(app, expectations), { code, message: /not-found router's routes/ })
 })
 
 test('through the plugin: a Fastify whose not-found router moved fails at ready, not at the first preflight', async t => {
