@@ -16,17 +16,18 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   // Check every option and compile the scope's policy; a bad option fails startup here.
   const scope = openScope(fastify, options, fastify.log)
   const registry = registryFor(fastify)
-  registry.registrations.set(scope.id, scope)
+  registry.register(scope)
   declareRequestState(fastify)
   // Preflights that no route of the app answers reach one OPTIONS route that only they can match.
   installPreflightConstraint(fastify)
   addPreflightRoute(fastify, scope)
   // Routes declared from here on have their config.cors compiled as they are declared...
-  fastify.addHook('onRoute', routeCompiler(scope))
-  // ...and when the app is ready, every route is in the registry, whatever its scope or order.
-  fastify.addHook('onReady', registryBuilder(registry))
+  fastify.addHook('onRoute', routeCompiler(scope, registry))
   // Each request is answered with its route's policy: preflights here, actual responses decorated.
-  fastify.addHook('onRequest', requestHandler(scope, registry))
+  const onRequest = requestHandler(scope, registry)
+  // ...and when the app is ready, every route is in the registry, whatever its scope or order.
+  fastify.addHook('onReady', registryBuilder(registry, onRequest))
+  fastify.addHook('onRequest', onRequest)
   // Vary: Origin survives a handler or not-found handler that sets its own Vary.
   fastify.addHook('onSend', varyOnOrigin)
 }

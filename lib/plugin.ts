@@ -3,23 +3,24 @@
 //    config.cors compiled as it is declared (a bad one fails startup there);
 // 2. onReady: every route of the app, whatever its scope or declaration order,
 //    is entered in the registry with the policy of the registration whose hook
-//    runs last for it (routes declared before the plugin are compiled here);
+//    runs last for it (routes declared before the plugin are compiled here),
+//    and every not-found handler with the policy of the registration whose
+//    hook runs first for it; config.cors on a route no registration governs
+//    fails startup;
 // 3. one OPTIONS route per registration, which only preflights can match,
 //    receives the preflights that no route of the app answers.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
-import { appRoutes } from './routing/app-routes.js'
+import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { HOOK_NAME } from './request/hooks.js'
-import type { Registry, RouteCors } from './routing/registry.js'
+import { boundName, checkInternals, onRequestHookNames, type RouterRoute } from './routing/fastify-internals.js'
+import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
 import { isPreflight } from './spec/request-classification.js'
-import { kCompiled, kContinueStatus, kPreflightRoute, kScope } from './symbols.js'
+import { kContinueStatus, kPreflightRoute } from './symbols.js'
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
-
-interface Compiled { readonly scope: symbol, readonly policy: Policy | undefined }
 
 /** A router constraint that only a preflight satisfies; other requests fall through to unconstrained routes. */
 export function installPreflightConstraint (instance: FastifyInstance): void {
@@ -70,59 +71,79 @@ export function addPreflightRoute (instance: FastifyInstance, scope: Scope): voi
 }
 
 /** Step 1, the onRoute hook of one registration. */
-export function routeCompiler (scope: Scope) {
+export function routeCompiler (scope: Scope, registry: Registry) {
   return function onRoute (this: FastifyInstance, route: RouteOptions): void {
     const config = (route.config ?? {}) as Record<string | symbol, unknown>
     // Without config.cors the route has its registration's policy: nothing to compile (see step 2).
     if (config.cors === undefined) return
     // A nested registration of the plugin owns the routes of its own scope.
-    if (Reflect.get(this, kScope) !== scope.id) return
+    if (registry.above(this).at(-1) !== scope) return
     const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const compiled: Compiled = { scope: scope.id, policy: routePolicy(scope, config.cors, methods, route.url, this.log) }
-    route.config = { ...config, [kCompiled]: compiled } as RouteOptions['config']
+    const policy = routePolicy(scope, config.cors, methods, route.url, this.log)
+    route.config = withRouteCors(config, { policy, registration: scope.id }) as RouteOptions['config']
   }
 }
 
-/** Step 2, the onReady hook of every registration: the first to run fills the registry. */
-export function registryBuilder (registry: Registry) {
+/**
+ * Step 2, the onReady hook of every registration: the first to run checks the
+ * Fastify internals route truth reads and fills the registry. `hook` is the
+ * plugin's onRequest hook, which tells the routes it runs for.
+ */
+export function registryBuilder (registry: Registry, hook: { readonly name: string }) {
+  const hookName = boundName(hook)
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
-    const records = new Records()
-    registry.build(this, appRoutes(this), route => {
-      // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
-      if (!route.onRequestHooks.includes(HOOK_NAME)) return records.of(undefined, undefined, undefined)
-      // Fastify gives a hook to the instance it is added to and to all its descendants: the route
-      // has the hooks of the registrations on its instance's ancestors, outermost first.
-      const governing = registrationsAbove(route.instance, registry.registrations)
-      const governor = governing[governing.length - 1]
-      const notFound = governing[0].policy
-      if (route.config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, notFound, preflightRoute: true }
-      const compiled = route.config[kCompiled] as Compiled | undefined
-      const policy = compiled?.scope === governor.id
-        ? compiled.policy
-        : routePolicy(governor, route.config.cors, [route.method], route.path, governor.instance.log)
-      return records.of(policy, governor.id, notFound)
+    const first = registry.all()[0]
+    const internals = checkInternals(this, {
+      method: 'OPTIONS',
+      // The plugin's route answers every path under its registration's prefix.
+      url: `${first.instance.prefix}/`,
+      constraints: { [CONSTRAINT]: PREFLIGHT },
+      isPluginRoute: config => config[kPreflightRoute] === true,
+      hook,
+      registeredOn: first.instance
     })
+    const records = new Records()
+    const ungoverned: RouterRoute[] = []
+    registry.build(internals, CONSTRAINT, route => {
+      const config = route.context.config
+      if (!onRequestHookNames(route.context).includes(hookName)) {
+        // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
+        if (config.cors !== undefined) ungoverned.push(route)
+        return records.of(undefined, undefined)
+      }
+      const governing = registry.above(route.context.server)
+      const governor = governing[governing.length - 1]
+      if (config[kPreflightRoute] === true) return { policy: undefined, registration: governor.id, preflightRoute: true }
+      const declared = routeCorsOf(config)
+      const policy = declared?.registration === governor.id
+        ? declared.policy
+        : routePolicy(governor, config.cors, [route.method], route.path, governor.instance.log)
+      return records.of(policy, governor.id)
+    }, context => {
+      if (!onRequestHookNames(context).includes(hookName)) return records.of(undefined, undefined)
+      // The first hook to run takes a not-found request: the outermost registration's.
+      const claimer = registry.above(context.server)[0]
+      return records.of(claimer.policy, claimer.id)
+    })
+    if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
   }
 }
 
-function registrationsAbove (instance: FastifyInstance, scopes: Map<symbol, Scope>): Scope[] {
-  const found: Scope[] = []
-  for (let level: object | null = instance; level !== null; level = Object.getPrototypeOf(level)) {
-    if (Object.hasOwn(level, kScope)) found.unshift(scopes.get((level as Record<symbol, symbol>)[kScope]) as Scope)
-  }
-  return found
-}
-
-/** One record per (policy, registration, not-found policy), shared by the routes that have it: an app has few. */
+/** One record per (policy, registration), shared by the routes that have it: an app has few. */
 class Records {
-  private readonly known: RouteCors[] = []
+  private readonly known = new Map<Policy | undefined, Map<symbol | undefined, RouteCors>>()
 
-  of (policy: Policy | undefined, registration: symbol | undefined, notFound: Policy | undefined): RouteCors {
-    let record = this.known.find(known => known.policy === policy && known.registration === registration && known.notFound === notFound)
+  of (policy: Policy | undefined, registration: symbol | undefined): RouteCors {
+    let byRegistration = this.known.get(policy)
+    if (byRegistration === undefined) {
+      byRegistration = new Map()
+      this.known.set(policy, byRegistration)
+    }
+    let record = byRegistration.get(registration)
     if (record === undefined) {
-      record = { policy, registration, notFound }
-      this.known.push(record)
+      record = { policy, registration }
+      byRegistration.set(registration, record)
     }
     return record
   }

@@ -2,13 +2,9 @@
 // instances, on route config objects, and on requests. Imports nothing, so
 // every layer may use it.
 
-/** On a Fastify instance: the id of the registration made on it. */
-export const kScope = Symbol('cors.scope')
-/** On a route's config: its config.cors compiled by the onRoute hook of the registration that saw it. */
-export const kCompiled = Symbol('cors.compiled')
 /** On the config of the plugin's own OPTIONS route. */
 export const kPreflightRoute = Symbol('cors.preflightRoute')
-/** On a route's config (Fastify's copy): what the registry knows of the route. */
+/** On a route's config (Fastify's copy): the route's CORS record, read through routeCorsOf (routing/registry.ts). */
 export const kRouteCors = Symbol('cors.route')
 /** On a request: the response must say Vary: Origin. */
 export const kVaryOrigin = Symbol('cors.varyOrigin')

@@ -12,13 +12,15 @@ export const ERROR_CODES = {
   invalidToken: 'FST_CORS_INVALID_TOKEN',
   publicSuffixWildcard: 'FST_CORS_PUBLIC_SUFFIX_WILDCARD',
   alreadyRegistered: 'FST_CORS_ALREADY_REGISTERED',
+  fastifyInternals: 'FST_CORS_FASTIFY_INTERNALS',
+  ungovernedRoute: 'FST_CORS_UNGOVERNED_ROUTE',
   several: 'FST_CORS_INVALID_OPTIONS'
 } as const
 
 export type ErrorKind = keyof typeof ERROR_CODES
 
 export interface Problem {
-  kind: Exclude<ErrorKind, 'several' | 'alreadyRegistered'>
+  kind: Exclude<ErrorKind, 'several' | 'alreadyRegistered' | 'fastifyInternals' | 'ungovernedRoute'>
   /** The option's path, e.g. `origin[2]` or `maxAge`. */
   option: string
   why: string
@@ -48,5 +50,15 @@ export function alreadyRegisteredError (): Error {
   const AlreadyRegistered = constructors.alreadyRegistered
   return new AlreadyRegistered(
     'the CORS plugin is already registered in this scope. Fix: register it once per scope; use route config.cors to change one route, or register it in a child scope (fastify.register) to give a group of routes other options.'
+  )
+}
+
+/** config.cors on routes that no registration of the plugin governs: it would be silently ignored. */
+export function ungovernedRoutesError (routes: string[]): Error {
+  const UngovernedRoute = constructors.ungovernedRoute
+  // An automatic HEAD route repeats its GET route.
+  const listed = routes.filter(route => !(route.startsWith('HEAD ') && routes.includes(`GET ${route.slice(5)}`)))
+  return new UngovernedRoute(
+    `config.cors is set on ${listed.length === 1 ? 'a route' : `${listed.length} routes`} that no registration of the CORS plugin governs, so it would be ignored: ${listed.join(', ')}. Fix: register the plugin in the scope that declares ${listed.length === 1 ? 'this route' : 'these routes'} or in one above it, or remove config.cors from ${listed.length === 1 ? 'it' : 'them'}.`
   )
 }

@@ -1,10 +1,9 @@
 // One registration of the plugin: its checked options, its compiled policy,
 // and the compilation of a route's `config.cors` on top of them.
 import type { FastifyInstance } from 'fastify'
-import { alreadyRegisteredError, optionsError } from '../config/errors.js'
+import { optionsError } from '../config/errors.js'
 import { checkOptions, type CheckedOptions } from '../config/options.js'
 import { compilePolicy, type Policy } from './policy.js'
-import { kScope } from '../symbols.js'
 import { PluginOptionsSchema, RouteOptionsSchema, type PluginOptions } from '../config/schema.js'
 
 export interface Scope {
@@ -32,15 +31,12 @@ function compileChecked ({ resolved, problems, warnings }: CheckedOptions, where
 }
 
 export function openScope (instance: FastifyInstance, raw: unknown, log: Warn): Scope {
-  if (Object.hasOwn(instance, kScope)) throw alreadyRegisteredError()
   // From here on, only the snapshot the checks read is read.
   const checked = checkOptions(PluginOptionsSchema, raw)
   const policy = compileChecked(checked, 'cors option', log)
   const options = checked.options
-  const id = Symbol('cors.scope.id')
-  Object.defineProperty(instance, kScope, { value: id })
   return {
-    id,
+    id: Symbol('cors.scope.id'),
     instance,
     options,
     policy,

@@ -13,7 +13,7 @@ import { isPreflight } from '../spec/request-classification.js'
 import { addVaryOrigin } from '../spec/vary.js'
 
 export function requestHandler (scope: Scope, registry: Registry) {
-  // routes.ts recognises this hook among a route's hooks by its name.
+  // plugin.ts recognises this hook among a route's hooks by its name.
   return function corsOnRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const route = registry.routeOf(request)
     if (route === undefined) {
@@ -23,16 +23,14 @@ export function requestHandler (scope: Scope, registry: Registry) {
       return done()
     }
     if (isPreflight(request.method, request.headers)) {
-      // A preflight always has a route: the app's OPTIONS route or the plugin's own.
-      return handlePreflight(registry, route!, request, reply, done)
+      // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
+      // handler when a constraint derived from the preflight itself matches neither.
+      return handlePreflight(registry, request, reply, done)
     }
     // A not-found request: the policy of the scope whose not-found handler answers it.
     handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
   }
 }
-
-/** The name of the plugin's onRequest hook once Fastify has bound it to a route's instance. */
-export const HOOK_NAME = 'bound corsOnRequest'
 
 /** Vary: Origin merged into whatever the handler or a not-found handler set. */
 export function varyOnOrigin (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from '../spec/origin.js'
 import { allowedOrigin, type HeaderRule, type Policy } from '../policy/policy.js'
-import type { Registry, RouteCors } from '../routing/registry.js'
+import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from '../symbols.js'
 import { isToken, parseHeaderList } from '../spec/tokens.js'
@@ -37,24 +37,23 @@ function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined)
   return { ok: true, value: rule.value }
 }
 
-/** `routed`: the route the preflight itself was routed to (the app's OPTIONS route or the plugin's own). */
-export function handlePreflight (registry: Registry, routed: RouteCors, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+export function handlePreflight (registry: Registry, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const method = request.headers['access-control-request-method'] as string
   const origin = request.headers.origin as string
   const requestedHeaders = request.headers['access-control-request-headers'] as string | undefined
-  // When no route answers, the actual request gets the not-found answer (see hooks.ts), with this policy.
-  const notFound = routed.notFound
+  // Every route of the method and every not-found answer may share one record: then the URL changes nothing.
+  const uniform = debugEnabled(request) ? undefined : registry.uniformRecord(method)
   let policy: Policy | undefined
-  if (registry.uniformPolicy(method) === notFound && !debugEnabled(request)) {
-    // Every route of the method has the not-found answer's policy: which one answers, if any, changes nothing.
-    policy = notFound
+  if (uniform !== undefined) {
+    policy = uniform.policy
   } else {
     const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
     if (target.kind === 'uncertain') return refuse(request, reply, 'preflight', target.reason)
     if (target.kind === 'route') {
       policy = target.route.policy
     } else {
-      policy = notFound
+      // No route answers: the not-found handler does, with its registration's policy (none outside every registration).
+      policy = target.notFound.policy
       request.log.debug(NO_ROUTE, 'CORS preflight for a request no route answers: answered with the not-found policy, so that the page reads the 404')
     }
   }

@@ -18,7 +18,6 @@ export type Reason =
   | 'headers-too-long'
   | 'no-route'
   | 'ambiguous-route'
-  | 'route-mismatch'
   | 'cors-disabled'
 
 const MESSAGES: Record<Reason, string> = {
@@ -32,7 +31,6 @@ const MESSAGES: Record<Reason, string> = {
   'headers-too-long': 'Access-Control-Request-Headers is too long',
   'no-route': 'no route answers this method at this path: the not-found handler will',
   'ambiguous-route': 'routes with different CORS policies answer this method and path, told apart by something a preflight does not carry',
-  'route-mismatch': "the plugin's copy of the routes and Fastify's router disagree on the route (please report it)",
   'cors-disabled': 'CORS is disabled for this route, or no registration of the plugin covers it'
 }
 

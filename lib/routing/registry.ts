@@ -1,162 +1,170 @@
 // The registry of routes and their CORS policies: one per server, built when the
-// app is ready from every route of Fastify's router (app-routes.ts), whatever
-// its scope or declaration order. It answers two questions:
+// app is ready from every route of Fastify's router, whatever its scope or
+// declaration order. It keeps each route's record on the route's own config
+// object (`routeCorsOf`), and answers two questions:
 // - which policy governs the route a request was routed to (`routeOf`), and
 // - which route the actual request announced by a preflight will reach (`target`).
-// For the second, where every route of a method has one policy it only asks
-// Fastify's `findRoute` whether a route answers; for the other methods it keeps
-// a copy of their routes in find-my-way, Fastify's router, with the app's
-// router options, paths and constraints, so it routes as Fastify does. Each
-// answer of the copy is checked against `findRoute`; where they disagree, or
-// where a constraint the preflight does not carry could change the route, the
-// answer is "uncertain", never a guess.
-import Router from 'find-my-way'
+// For the second it asks Fastify's own router (fastify-internals.ts) with what
+// the preflight says of its actual request: the same URL and Host, the
+// requested method, and whether it sends Accept-Version. It keeps no copy of
+// the routes. Where a constraint the preflight does not carry (a custom
+// strategy, or host or version replaced by the app) takes part in the lookup,
+// the answer is certain only if every route that constraint could select has
+// the same policy; otherwise "uncertain", never a guess. When no route answers,
+// the not-found handler Fastify will run says whose policy applies.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AppRoute } from './app-routes.js'
+import { alreadyRegisteredError } from '../config/errors.js'
 import type { Policy } from '../policy/policy.js'
-import { routerOptionsOf } from './router-options.js'
-import { kRouteCors } from '../symbols.js'
 import type { Scope } from '../policy/scope.js'
+import { kRouteCors } from '../symbols.js'
+import { instanceChain, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
 
-/** What the plugin knows of one route. */
+/** What the plugin knows of one route, or of one not-found handler. */
 export interface RouteCors {
-  /** undefined: no CORS for the route (`config.cors: false`, or no registration of the plugin governs it). */
+  /** undefined: no CORS (`config.cors: false`, or no registration of the plugin governs it). */
   readonly policy: Policy | undefined
-  /** The registration of the plugin whose hook answers the route's requests; undefined when none runs for it. */
+  /** The registration of the plugin whose hook answers its requests; undefined when none runs for it. */
   readonly registration: symbol | undefined
-  /**
-   * For a preflight routed here whose actual request no route answers: the policy
-   * of the not-found answer, which the outermost registration of the route's scope gives.
-   */
-  readonly notFound: Policy | undefined
   /** The plugin's own route for preflights: never the target of one. */
   readonly preflightRoute?: true
 }
 
+/**
+ * The one home of a route's CORS data: its config object (the one
+ * `request.routeOptions.config` returns), under kRouteCors. The onRoute hook
+ * puts there the record compiled by the registration that saw the route; the
+ * registry, when the app is ready, the record of the registration that governs it.
+ */
+export function routeCorsOf (config: object): RouteCors | undefined {
+  return (config as Record<symbol, RouteCors | undefined>)[kRouteCors]
+}
+
+export function withRouteCors<T extends object> (config: T, record: RouteCors): T {
+  return { ...config, [kRouteCors]: record }
+}
+
 export type Target =
   | { readonly kind: 'route', readonly route: RouteCors }
-  /** No route answers: the not-found handler will. */
-  | { readonly kind: 'none' }
-  | { readonly kind: 'uncertain', readonly reason: 'ambiguous-route' | 'route-mismatch' }
+  /** No route answers: the not-found handler will, with this record. */
+  | { readonly kind: 'none', readonly notFound: RouteCors }
+  | { readonly kind: 'uncertain', readonly reason: 'ambiguous-route' }
 
-interface Slot {
-  readonly route: RouteCors
-  /** Another route may answer instead, told apart by something the preflight does not carry (a custom constraint). */
-  uncertain: boolean
-  /** Every route in this slot (several only when told apart by custom constraints alone). */
-  readonly routes: RouteCors[]
+/** A route constrained by a strategy whose value a preflight does not carry, and whether a URL matches its path. */
+interface UnknownRoute {
+  readonly record: RouteCors
+  readonly matches: (url: string, derived: Record<string, unknown>) => boolean
 }
 
-/** A route with a custom constraint, which the request may reach or not, depending on values a preflight does not carry. */
-interface CustomRoute {
-  readonly route: RouteCors
-  readonly matches: (url: string, constraints: Record<string, unknown>) => boolean
-}
+/** A target found by one lookup: a route, or the not-found handler. */
+type Answer = Exclude<Target, { kind: 'uncertain' }>
 
-type Find = (method: string, url: string, constraints: Record<string, unknown>) => { store: unknown, params: { [name: string]: string | undefined } } | null
-
-const NONE: Target = { kind: 'none' }
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
-const MISMATCH: Target = { kind: 'uncertain', reason: 'route-mismatch' }
-const BUILT_IN = ['host', 'version']
-const ROUTE_HANDLER = 'routeHandler'
-// The copy's handlers are never called: only the store is looked up.
-const noop = Function.prototype as Router.Handler<Router.HTTPVersion.V1>
 
 export class Registry {
-  /** The registrations of the plugin in the app, by id. */
-  readonly registrations = new Map<symbol, Scope>()
-  private find!: Find
-  private realFind!: (options: { method: string, url: string, constraints: Record<string, unknown> }) => { handler: { name: string }, params: object } | null
-  private findWithoutCustom!: Find
-  /** Per method, its routes with custom constraints. */
-  private readonly custom = new Map<string, CustomRoute[]>()
-  /** Per method whose routes all have one record: that record. */
+  /** The registrations of the plugin in the app, by the instance each was made on. */
+  private readonly registrations = new Map<object, Scope>()
+  private router!: FastifyRouter
+  private notFoundRouter!: FastifyRouter
+  /** Per method, the one record of all its routes and all not-found handlers, when they share one. */
   private readonly uniform = new Map<string, RouteCors>()
-  private readonly targets = new Map<RouteCors, Target>()
-  /** Per method, the versions its routes are constrained to. */
-  private readonly versions = new Map<string, Set<string>>()
+  /** The one record of every not-found handler, for methods no route answers; undefined when they differ. */
+  private notFoundUniform: RouteCors | undefined
+  private readonly methods = new Set<string>()
+  /** Per method, the versions its routes are constrained to (Fastify's own version strategy only). */
+  private readonly versions = new Map<string, string[]>()
+  /** Per method, its routes constrained by a strategy whose value the preflight does not carry. */
+  private readonly unknownRoutes = new Map<string, UnknownRoute[]>()
+  private readonly notFoundRecords = new Map<RouteContext, RouteCors>()
+  private rootNotFound!: RouteCors
+  /** Strategies whose value a preflight does not carry: the app's own, and host or version if the app replaced them. */
+  private unknown: string[] = []
+  private unknownMustMatch = false
+  private hostIsBuiltIn = true
+  private readonly targets = new Map<RouteCors, Answer>()
+  private readonly notFoundTargets = new Map<RouteCors, Answer>()
   built = false
+
+  /** Records a registration of the plugin; one per instance. */
+  register (scope: Scope): void {
+    if (this.registrations.has(scope.instance)) throw alreadyRegisteredError()
+    this.registrations.set(scope.instance, scope)
+  }
+
+  /** Every registration of the plugin in the app, in registration order. */
+  all (): Scope[] {
+    return [...this.registrations.values()]
+  }
+
+  /**
+   * The registrations whose hooks run for routes declared on `instance`, outermost
+   * first: Fastify gives a hook to the instance it is added to and to all its descendants.
+   */
+  above (instance: FastifyInstance): Scope[] {
+    const found: Scope[] = []
+    for (const level of instanceChain(instance)) {
+      const scope = this.registrations.get(level)
+      if (scope !== undefined) found.unshift(scope)
+    }
+    return found
+  }
 
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
-    return Reflect.get(request.routeOptions.config, kRouteCors) as RouteCors | undefined
+    return routeCorsOf(request.routeOptions.config)
   }
 
-  /** Fills the registry from the app's routes; `describe` says what the plugin knows of each. */
-  build (app: FastifyInstance, routes: readonly AppRoute[], describe: (route: AppRoute) => RouteCors): void {
-    const options = routerOptionsOf(app)
-    const newRouter = (): Router.Instance<Router.HTTPVersion.V1> => Router({
-      caseSensitive: options.caseSensitive,
-      ignoreTrailingSlash: options.ignoreTrailingSlash,
-      ignoreDuplicateSlashes: options.ignoreDuplicateSlashes,
-      maxParamLength: options.maxParamLength,
-      allowUnsafeRegex: options.allowUnsafeRegex,
-      useSemicolonDelimiter: options.useSemicolonDelimiter
-    } as Router.Config<Router.HTTPVersion.V1>)
-    // Host and version are the strategies the copy shares with Fastify, unless the app replaced them.
-    const shared = BUILT_IN.filter(name => !options.customConstraints.includes(name))
-    const byMethod = new Map<string, Array<{ route: AppRoute, cors: RouteCors, kept: Record<string, unknown>, custom: boolean }>>()
-    for (const route of routes) {
-      const cors = describe(route)
-      // On the route's own config object (Fastify's copy, which request.routeOptions.config
-      // returns), not in a WeakMap: one with an entry per route slows every garbage collection.
-      route.config[kRouteCors] = cors
-      if (cors.preflightRoute === true) continue
-      const kept: Record<string, unknown> = {}
-      let custom = false
-      for (const [name, value] of Object.entries(route.constraints)) {
-        if (shared.includes(name)) kept[name] = value
-        else custom = true
+  /**
+   * Fills the registry from the app's routers. `describe` gives each route's
+   * record, `describeNotFound` each not-found handler's; `ownStrategy` is the
+   * plugin's own constraint, which no actual request derives.
+   */
+  build (internals: FastifyInternals, ownStrategy: string, describe: (route: RouterRoute) => RouteCors, describeNotFound: (context: RouteContext) => RouteCors): void {
+    this.router = internals.router
+    this.notFoundRouter = internals.notFoundRouter
+    const unknown = this.router.strategies().filter(strategy => strategy.custom && strategy.name !== ownStrategy)
+    this.unknown = unknown.map(strategy => strategy.name)
+    this.unknownMustMatch = unknown.some(strategy => strategy.mustMatchWhenDerived)
+    this.hostIsBuiltIn = !this.unknown.includes('host')
+    const versionIsBuiltIn = !this.unknown.includes('version')
+    const byMethod = new Map<string, Set<RouteCors>>()
+    for (const route of this.router.routes()) {
+      const record = describe(route)
+      route.context.config[kRouteCors] = record
+      if (record.preflightRoute === true) continue
+      this.methods.add(route.method)
+      entry(byMethod, route.method, () => new Set()).add(record)
+      if (Object.keys(route.constraints).some(name => this.unknown.includes(name))) {
+        // Only the host, when Fastify derives it, tells it apart from the other routes at its path.
+        const known = this.hostIsBuiltIn && route.constraints.host !== undefined ? { host: route.constraints.host } : {}
+        entry(this.unknownRoutes, route.method, () => []).push({ record, matches: this.router.matcher(route, known) })
       }
-      if (typeof kept.version === 'string') entry(this.versions, route.method, () => new Set()).add(kept.version)
-      entry(byMethod, route.method, () => []).push({ route, cors, kept, custom })
-    }
-    // Fastify's router holds each path as it parsed it, its trailing slash already trimmed under
-    // ignoreTrailingSlash; the copy trims again: give it the slash to trim ('/a//' is held as '/a/').
-    const pathOf = (route: AppRoute): string => options.ignoreTrailingSlash ? `${route.path}/` : route.path
-    const router = newRouter()
-    const plain: Array<[AppRoute, Record<string, unknown>, Slot]> = []
-    for (const [method, list] of byMethod) {
-      // Every route of the method has one record: which route answers does not matter, only whether one does.
-      if (list.every(entry => !entry.custom && entry.cors === list[0].cors)) {
-        this.uniform.set(method, list[0].cors)
-        continue
-      }
-      for (const { route, cors, kept, custom } of list) {
-        const slot: Slot = { route: cors, uncertain: custom, routes: [cors] }
-        if (custom) {
-          const alone = newRouter()
-          alone.on(method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop)
-          entry(this.custom, method, () => []).push({ route: cors, matches: (url, constraints) => alone.find(method as Router.HTTPMethod, url, constraints) !== null })
-        } else {
-          plain.push([route, kept, slot])
-        }
-        try {
-          router.on(method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop, slot)
-        } catch {
-          // Only routes told apart by a custom constraint collide here.
-          const existing = router.findRoute(method as Router.HTTPMethod, pathOf(route), kept)?.store as Slot
-          existing.uncertain = true
-          existing.routes.push(cors)
-        }
+      const version = route.constraints.version
+      if (versionIsBuiltIn && typeof version === 'string') {
+        const versions = entry(this.versions, route.method, () => [])
+        if (!versions.includes(version)) versions.push(version)
       }
     }
-    this.find = (method, url, constraints) => router.find(method as Router.HTTPMethod, url, constraints)
-    if (this.custom.size > 0) {
-      // Where a custom constraint may send the request elsewhere: the same lookup among the other routes.
-      const withoutCustom = newRouter()
-      for (const [route, kept, slot] of plain) withoutCustom.on(route.method as Router.HTTPMethod, pathOf(route), { constraints: kept }, noop, slot)
-      this.findWithoutCustom = (method, url, constraints) => withoutCustom.find(method as Router.HTTPMethod, url, constraints)
+    for (const route of this.notFoundRouter.routes()) {
+      if (!this.notFoundRecords.has(route.context)) this.notFoundRecords.set(route.context, describeNotFound(route.context))
     }
-    this.realFind = app.findRoute.bind(app) as Registry['realFind']
+    this.rootNotFound = this.notFoundRecords.get(this.notFoundRouter.find('GET', '/', {})?.context as RouteContext) as RouteCors
+    const notFound = new Set(this.notFoundRecords.values())
+    this.notFoundUniform = notFound.size === 1 ? this.rootNotFound : undefined
+    for (const [method, records] of byMethod) {
+      const [record] = records
+      // Every route of the method and every not-found handler have one record: which answers changes nothing.
+      if (records.size === 1 && this.notFoundUniform === record) this.uniform.set(method, record)
+    }
     this.built = true
   }
 
-  /** The policy every route of the method has, or null when they differ (undefined: no CORS). */
-  uniformPolicy (method: string): Policy | undefined | null {
-    const uniform = this.uniform.get(method)
-    return uniform === undefined ? null : uniform.policy
+  /**
+   * The record every request of this method gets, whatever its URL, when
+   * there is one: every route of the method and every not-found handler share it.
+   * undefined: it depends on the URL (ask `target`).
+   */
+  uniformRecord (method: string): RouteCors | undefined {
+    return this.methods.has(method) ? this.uniform.get(method) : this.notFoundUniform
   }
 
   /**
@@ -167,67 +175,64 @@ export class Registry {
   target (method: string, request: FastifyRequest, versioned: boolean): Target {
     const url = request.raw.url as string
     // As find-my-way derives it: Host over HTTP/1, :authority over HTTP/2.
-    const constraints: Record<string, unknown> = { host: request.headers.host || request.headers[':authority'] }
+    const host = this.hostIsBuiltIn ? request.headers.host || request.headers[':authority'] as string | undefined : undefined
+    const consulted = { unknown: false }
+    const unversioned = this.lookup(method, url, this.constraints(host, undefined, consulted))
+    let outcomes: Answer[] = [unversioned]
     const versions = versioned ? this.versions.get(method) : undefined
-    const uniform = this.uniform.get(method)
-    if (uniform !== undefined) {
-      if (this.fastifyHasRoute(method, url, constraints)) return this.targetOf(uniform)
-      // The request will carry some Accept-Version: it may reach a versioned route.
-      for (const version of versions ?? []) if (this.fastifyHasRoute(method, url, { ...constraints, version })) return this.targetOf(uniform)
-      return NONE
+    if (versions !== undefined) {
+      // The request will carry some Accept-Version: it reaches one of these routes, or none.
+      const routes = [unversioned, ...versions.map(version => this.lookup(method, url, this.constraints(host, version, consulted)))]
+        .filter(outcome => outcome.kind === 'route')
+      if (routes.length > 0) outcomes = routes
     }
-    const found = this.find(method, url, constraints)
-    const slot = found?.store as Slot | undefined
-    // Fastify's findRoute is given no custom constraint value: it answers like the copy without those routes.
-    const comparable = slot?.uncertain === true ? this.findWithoutCustom(method, url, constraints) : found
-    if (!this.agreesWithFastify(method, url, constraints, comparable)) return MISMATCH
-    if (versions === undefined) return slot === undefined ? NONE : this.outcome(method, url, constraints, slot, comparable)
-    // The request will carry some Accept-Version: it reaches one of these.
-    const slots = [found, ...[...versions].map(version => this.find(method, url, { ...constraints, version }))]
-      .filter(result => result !== null)
-      .map(result => result.store as Slot)
-    if (slots.length === 0) return NONE
-    if (slots.some(slot => slot.uncertain || !samePolicy(slot.route, slots[0].route))) return AMBIGUOUS
-    return this.targetOf(slots[0].route)
+    if (consulted.unknown) {
+      // The lookup read a value the preflight does not carry: any route at this URL that value
+      // selects may answer and, for a strategy that must match once derived, none.
+      const known = this.constraints(host, undefined, consulted)
+      for (const route of this.unknownRoutes.get(method) ?? []) {
+        if (route.matches(url, known)) outcomes.push(this.routeTarget(route.record))
+      }
+      if (this.unknownMustMatch) outcomes.push(this.notFoundTarget(this.notFoundRecord(method, url)))
+    }
+    const chosen = outcomes[0]
+    for (let i = 1; i < outcomes.length; i++) if (!sameAnswer(outcomes[i], chosen)) return AMBIGUOUS
+    return chosen
+  }
+
+  private lookup (method: string, url: string, constraints: Record<string, unknown>): Answer {
+    const found = this.router.find(method, url, constraints)
+    if (found === null) return this.notFoundTarget(this.notFoundRecord(method, url))
+    // Every route of the router has its record once the app is ready: Fastify adds none after.
+    return this.routeTarget(routeCorsOf(found.context.config) as RouteCors)
+  }
+
+  /** The record of the not-found handler Fastify runs for this request: the one of the longest prefix that has one. */
+  private notFoundRecord (method: string, url: string): RouteCors {
+    const found = this.notFoundRouter.find(method, url, {})
+    return found === null ? this.rootNotFound : this.notFoundRecords.get(found.context) as RouteCors
   }
 
   /**
-   * A slot holding custom-constrained routes: the request reaches one of them,
-   * another custom-constrained route that matches the URL, or, when its custom
-   * values match none, the route found without them. Certain only when all of
-   * those share one record.
+   * The constraint values of the actual request, as far as the preflight tells
+   * them; reading any other strategy's value marks the lookup as depending on it.
    */
-  private outcome (method: string, url: string, constraints: Record<string, unknown>, slot: Slot, otherwise: ReturnType<Find>): Target {
-    if (!slot.uncertain) return this.targetOf(slot.route)
-    const route = slot.route
-    if (slot.routes.some(other => !samePolicy(other, route))) return AMBIGUOUS
-    if (otherwise !== null && !samePolicy((otherwise.store as Slot).route, route)) return AMBIGUOUS
-    for (const custom of this.custom.get(method) as CustomRoute[]) {
-      if (!samePolicy(custom.route, route) && custom.matches(url, constraints)) return AMBIGUOUS
+  private constraints (host: string | undefined, version: string | undefined, consulted: { unknown: boolean }): Record<string, unknown> {
+    const derived: Record<string, unknown> = {}
+    if (host !== undefined) derived.host = host
+    if (version !== undefined) derived.version = version
+    for (const name of this.unknown) {
+      Object.defineProperty(derived, name, { enumerable: true, get () { consulted.unknown = true } })
     }
-    return this.targetOf(route)
+    return derived
   }
 
-  /** Fastify's own answer, as a route (with its parameters) or null. */
-  private fastifyRoute (method: string, url: string, constraints: Record<string, unknown>): { params: object } | null {
-    // findRoute upper-cases the method; Fastify routes a request by its method as sent.
-    const real = method === method.toUpperCase() ? this.realFind({ method, url, constraints }) : null
-    // A bad URL is "found" too, with an error handler: a route has Fastify's routeHandler.
-    return real !== null && real.handler.name === ROUTE_HANDLER ? real : null
-  }
-
-  private fastifyHasRoute (method: string, url: string, constraints: Record<string, unknown>): boolean {
-    return this.fastifyRoute(method, url, constraints) !== null
-  }
-
-  private agreesWithFastify (method: string, url: string, constraints: Record<string, unknown>, found: ReturnType<Find>): boolean {
-    const real = this.fastifyRoute(method, url, constraints)
-    if (found === null || real === null) return found === real
-    return sameParams(found.params, real.params as Record<string, string | undefined>)
-  }
-
-  private targetOf (route: RouteCors): Target {
+  private routeTarget (route: RouteCors): Answer {
     return entry(this.targets, route, () => ({ kind: 'route', route }))
+  }
+
+  private notFoundTarget (notFound: RouteCors): Answer {
+    return entry(this.notFoundTargets, notFound, () => ({ kind: 'none', notFound }))
   }
 }
 
@@ -241,15 +246,14 @@ function entry<K, V> (map: { get: (key: K) => V | undefined, set: (key: K, value
   return value
 }
 
-function samePolicy (a: RouteCors, b: RouteCors): boolean {
-  return a.policy === b.policy && a.registration === b.registration
+function recordOf (answer: Answer): RouteCors {
+  return answer.kind === 'route' ? answer.route : answer.notFound
 }
 
-function sameParams (a: Record<string, string | undefined>, b: Record<string, string | undefined>): boolean {
-  const keys = Object.keys(a)
-  if (keys.length !== Object.keys(b).length) return false
-  for (const key of keys) if (a[key] !== b[key]) return false
-  return true
+function sameAnswer (a: Answer, b: Answer): boolean {
+  const one = recordOf(a)
+  const other = recordOf(b)
+  return one.policy === other.policy && one.registration === other.registration
 }
 
 const registries = new WeakMap<object, Registry>()

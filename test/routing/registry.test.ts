@@ -51,14 +51,14 @@ test('maxParamLength: a parameter too long for the router reaches no route', asy
   const actual = await app.inject({ method: 'DELETE', url, headers: { origin: PARTNER } })
   t.equal(actual.statusCode, 414)
   t.same(ran, [])
-  t.not(answer.body, 'CORS preflight refused: route-mismatch')
+  t.equal(answer.statusCode, 204, "the not-found answer's policy")
 })
 
 test('routes the plugin never saw by onRoute: declared before it, un-awaited, in a sibling scope, in a child registered before it', async t => {
   const ran: string[] = []
   const app = Fastify()
   const handler = (name: string) => async () => { ran.push(name); return name }
-  app.delete('/outside', { config: { cors: { origin: APP } } }, handler('outside'))
+  app.delete('/outside', handler('outside'))
   await app.register(async scoped => {
     scoped.delete('/before', { config: { cors: { origin: APP } } }, handler('before'))
     await scoped.register(async early => { early.delete('/early/account', { config: { cors: false } }, handler('early')) })
@@ -247,32 +247,6 @@ test('a route with a custom constraint: certain when every candidate shares a po
   t.equal((await preflight(app, '/u/7', PARTNER, 'PUT', 'x-tenant')).body, 'CORS preflight refused: ambiguous-route', 'PUT /u/:id or PUT /u/*: policies differ')
 })
 
-test('a disagreement with Fastify\'s own router refuses the preflight, never guesses', async t => {
-  const { Registry } = await import('../../lib/routing/registry.js')
-  const answers: Array<{ handler: { name: string }, params: object } | null> = []
-  const fakeApp = { initialConfig: Fastify().initialConfig, findRoute: () => answers.shift() ?? null }
-  const route = (path: string) => ({ method: 'PUT', path, constraints: {}, config: {}, onRequestHooks: [], instance: fakeApp })
-  const registry = new Registry()
-  const known = { policy: undefined, registration: undefined }
-  const other = { policy: undefined, registration: Symbol('other') }
-  // Two records for PUT: the copy must tell the routes apart.
-  registry.build(fakeApp as never, [route('/a/:id'), route('/b')] as never, route => route.path === '/b' ? other : known)
-  const request = (url: string) => ({ raw: { url }, headers: { host: 'h.test' } }) as never
-  const routeHandler = { name: 'routeHandler' }
-  answers.push({ handler: routeHandler, params: { id: '1' } })
-  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'route', route: known }, 'agreement')
-  answers.push({ handler: routeHandler, params: { id: '2' } })
-  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'another parameter value')
-  answers.push({ handler: routeHandler, params: { id: '1', other: '1' } })
-  t.same(registry.target('PUT', request('/a/1'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'other parameters')
-  answers.push(null)
-  t.same(registry.target('PUT', request('/b'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'Fastify finds nothing')
-  answers.push({ handler: routeHandler, params: {} })
-  t.same(registry.target('PUT', request('/c'), false), { kind: 'uncertain', reason: 'route-mismatch' }, 'the copy finds nothing')
-  answers.push({ handler: { name: 'onBadUrl' }, params: {} })
-  t.same(registry.target('PUT', request('/%zz'), false), { kind: 'none' }, "Fastify's bad-URL answer is no route")
-})
-
 test('a not-found request is answered by the first registration whose hook runs', async t => {
   const app = Fastify()
   await app.register(cors, { origin: [APP] })
@@ -312,4 +286,120 @@ test("ignoreTrailingSlash: a route whose path ends in '//' is found where Fastif
   const answer = await preflight(app, '/a//', APP, 'PATCH')
   t.equal(answer.statusCode, 204, answer.body)
   t.equal((await app.inject({ method: 'PATCH', url: '/a//', headers: { origin: APP } })).body, 'a')
+})
+
+test('config.cors on a route no registration governs fails startup, naming the route and the fix', async t => {
+  const app = Fastify()
+  app.delete('/outside', { config: { cors: { origin: APP } } }, async () => 'outside')
+  app.get('/off', { config: { cors: false } }, async () => 'off')
+  await app.register(async scoped => {
+    await scoped.register(cors, { origin: [APP] })
+    scoped.delete('/inside', { config: { cors: { origin: APP } } }, async () => 'inside')
+  })
+  await t.rejects(app.ready(), {
+    code: 'FST_CORS_UNGOVERNED_ROUTE',
+    message: 'config.cors is set on 2 routes that no registration of the CORS plugin governs, so it would be ignored: DELETE /outside, GET /off. Fix: register the plugin in the scope that declares these routes or in one above it, or remove config.cors from them.'
+  })
+  const one = Fastify()
+  await one.register(async sibling => { sibling.put('/x', { config: { cors: false } }, async () => 'x') })
+  await one.register(async scoped => { await scoped.register(cors, { origin: [APP] }) })
+  await t.rejects(one.ready(), { message: /on a route that .*: PUT \/x\. Fix: register the plugin in the scope that declares this route or in one above it, or remove config\.cors from it\./ })
+})
+
+/** A version strategy the app puts in place of Fastify's: the version comes from X-API-Version. */
+const apiVersionStrategy = {
+  name: 'version',
+  mustMatchWhenDerived: true,
+  storage () {
+    const stores = new Map<string, unknown>()
+    return { get: (version: string) => stores.get(version) ?? null, set: (version: string, store: unknown) => { stores.set(version, store) } }
+  },
+  deriveConstraint: (request: { headers: Record<string, string | string[] | undefined> }) => request.headers['x-api-version'] as string | undefined,
+  validate: () => {}
+} as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]
+
+test('a version strategy replaced at run time (X-API-Version): the preflight cannot tell the versions apart, so it is refused', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  app.addConstraintStrategy(apiVersionStrategy)
+  await app.register(cors, { origin: [APP, PARTNER], credentials: true })
+  app.post('/account', { constraints: { version: '2' }, config: { cors: { origin: APP, credentials: true } } }, async () => { ran.push('v2'); return 'v2' })
+  app.post('/account', async () => { ran.push('v1'); return 'v1' })
+  await app.ready()
+  const refused = await preflight(app, '/account', PARTNER, 'POST', 'content-type,x-api-version')
+  t.equal(refused.body, 'CORS preflight refused: ambiguous-route', "the partner's preflight: v2 refuses it")
+  t.notOk(refused.headers['access-control-allow-origin'])
+  t.equal((await preflight(app, '/account', APP, 'POST', 'content-type,x-api-version')).body, 'CORS preflight refused: ambiguous-route', 'whatever the origin: the two versions have different policies')
+  const actual = await app.inject({ method: 'POST', url: '/account', headers: { origin: PARTNER, 'x-api-version': '2', 'content-type': 'application/json' }, payload: '{}' })
+  t.equal(actual.statusCode, 403, "the partner's actual request to v2 is stopped before the handler")
+  t.same(ran, [])
+  const sameStrategy = Fastify({ constraints: { version: apiVersionStrategy } } as object)
+  await sameStrategy.register(cors, { origin: [APP, PARTNER], credentials: true })
+  sameStrategy.post('/account', { constraints: { version: '2' }, config: { cors: { origin: APP, credentials: true } } }, async () => 'v2')
+  sameStrategy.post('/account', async () => 'v1')
+  await sameStrategy.ready()
+  t.equal((await preflight(sameStrategy, '/account', PARTNER, 'POST', 'content-type,x-api-version')).body, 'CORS preflight refused: ambiguous-route', 'the same strategy given in the server options')
+})
+
+test('a host strategy replaced at run time (X-Forwarded-Host): host-constrained routes with different policies are never told apart by Host', async t => {
+  const app = Fastify()
+  app.addConstraintStrategy({ ...apiVersionStrategy, name: 'host', mustMatchWhenDerived: false, deriveConstraint: (request: { headers: Record<string, string | undefined> }) => request.headers['x-forwarded-host'] } as never)
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.delete('/item', { constraints: { host: 'admin.test' }, config: { cors: { origin: APP } } }, async () => 'admin')
+  app.delete('/item', async () => 'public')
+  await app.ready()
+  const answer = await preflight(app, '/item', PARTNER, 'DELETE', undefined, { host: 'public.test' })
+  t.equal(answer.body, 'CORS preflight refused: ambiguous-route', JSON.stringify(answer.headers))
+})
+
+test('a not-found handler outside every registration: a preflight for a URL it answers is refused (cors-disabled)', async t => {
+  const forwarded: string[] = []
+  const app = Fastify()
+  // The root forwards what no route answers upstream; the plugin is only in an unprefixed child scope.
+  app.setNotFoundHandler(async request => { forwarded.push(`${request.method} ${request.url}`); return 'from upstream' })
+  await app.register(async api => {
+    await api.register(cors, { origin: [APP], credentials: true })
+    api.delete('/items/:id', async () => 'deleted')
+  })
+  await app.ready()
+  const refused = await preflight(app, '/nothing/here', APP, 'DELETE')
+  t.equal(refused.body, 'CORS preflight refused: cors-disabled')
+  t.notOk(refused.headers['access-control-allow-origin'])
+  t.equal((await preflight(app, '/items/1', APP, 'DELETE')).statusCode, 204, 'a route of the registration keeps its policy')
+  t.same(forwarded, [], 'the preflight never reached the upstream')
+
+  const inside = Fastify()
+  await inside.register(cors, { origin: [APP] })
+  inside.setNotFoundHandler(async () => 'not here')
+  await inside.ready()
+  t.equal((await preflight(inside, '/nothing/here', APP, 'DELETE')).statusCode, 204, 'a not-found handler the plugin governs: the page reads its answer')
+})
+
+test('a constraint the preflight itself satisfies (a must-match strategy on ?api-version= or on Host) never turns a preflight into a 500', async t => {
+  const queryVersion = {
+    ...apiVersionStrategy,
+    name: 'apiVersion',
+    deriveConstraint: (request: { url?: string }) => new URL(request.url ?? '/', 'http://x').searchParams.get('api-version') ?? undefined
+  } as never
+  const tenantFromHost = { ...apiVersionStrategy, name: 'tenant', deriveConstraint: (request: { headers: Record<string, string | undefined> }) => request.headers.host?.split('.')[0] } as never
+  for (const [name, strategy, constraints, url, host] of [
+    ['?api-version=', queryVersion, { apiVersion: '2' }, '/report?api-version=2', 'api.test'],
+    ['tenant from Host', tenantFromHost, { tenant: 'acme' }, '/report', 'acme.api.test']
+  ] as const) {
+    const app = Fastify()
+    app.addConstraintStrategy(strategy)
+    await app.register(cors, { origin: [APP, PARTNER] })
+    app.put('/report', { constraints }, async () => 'same policy')
+    app.delete('/report', { constraints, config: { cors: { origin: APP } } }, async () => 'own policy')
+    app.patch('/report', { constraints }, async () => 'one')
+    app.patch('/:other', { config: { cors: { origin: APP } } }, async () => 'other')
+    await app.ready()
+    const approved = await preflight(app, url, PARTNER, 'PUT', undefined, { host })
+    t.equal(approved.statusCode, 204, `${name}: every candidate shares the scope's policy`)
+    const refused = await preflight(app, url, PARTNER, 'DELETE', undefined, { host })
+    t.equal(refused.statusCode, 403, `${name}: refused by the route's policy, not a 500: ${refused.body}`)
+    // The plugin cannot know the strategy reads only what the preflight carries: the route or the not-found answer.
+    t.equal((await preflight(app, url, APP, 'DELETE', undefined, { host })).body, 'CORS preflight refused: ambiguous-route', `${name}: the route's policy or the not-found one`)
+    t.equal((await preflight(app, url, PARTNER, 'PATCH', undefined, { host })).body, 'CORS preflight refused: ambiguous-route', `${name}: candidates with two policies`)
+  }
 })

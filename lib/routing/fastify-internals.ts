@@ -1,0 +1,254 @@
+// Every reliance of the plugin on Fastify's internals, in one module. Route
+// truth needs what Fastify's public API does not give: which route, with which
+// config and hooks, answers a request; Fastify keeps that in its router, a
+// find-my-way instance, and in the router of its not-found handlers. Each
+// internal is read here, and `checkInternals` proves at ready that they still
+// behave as this module expects: a Fastify release that changes one fails the
+// app's startup with a message naming that version, instead of refusing every
+// preflight at run time. test/routing/fastify-internals.test.ts pins each one.
+import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import createError from '@fastify/error'
+import { ERROR_CODES } from '../config/errors.js'
+
+/** What Fastify keeps for one route (its "context"), as far as the plugin reads it. */
+export interface RouteContext {
+  /** The route's config: the object `request.routeOptions.config` returns for its requests. */
+  readonly config: Record<string | symbol, unknown>
+  /** The route's onRequest hooks, in the order they run, bound to the route's instance; null when none. */
+  readonly onRequest: ReadonlyArray<{ readonly name: string }> | null
+  /** The instance the route (or not-found handler) was declared on. */
+  readonly server: FastifyInstance
+}
+
+/** One route as a router holds it. */
+export interface RouterRoute {
+  readonly method: string
+  /** The path given to the router: prefix included, as find-my-way parses it. */
+  readonly path: string
+  readonly constraints: Readonly<Record<string, unknown>>
+  readonly context: RouteContext
+}
+
+/** A constraint strategy of the router, built in or added by the app (in the server options or at run time). */
+export interface Strategy {
+  readonly name: string
+  /** Fastify's own `host` and `version` are not custom; one the app adds, or a replacement of those, is. */
+  readonly custom: boolean
+  /** A route without this constraint is not found for a request that derives a value for it. */
+  readonly mustMatchWhenDerived: boolean
+  readonly deriveConstraint: (req: IncomingMessage, ctx?: unknown) => unknown
+}
+
+export interface RouterOptions {
+  readonly caseSensitive: boolean
+  readonly ignoreTrailingSlash: boolean
+  readonly ignoreDuplicateSlashes: boolean
+  readonly maxParamLength: number
+  readonly allowUnsafeRegex: boolean
+  readonly useSemicolonDelimiter: boolean
+}
+
+export interface Found {
+  readonly context: RouteContext
+  readonly params: Readonly<Record<string, string | undefined>>
+}
+
+/** One of Fastify's routers: its routes, and the lookup Fastify itself runs on each request. */
+export interface FastifyRouter {
+  /**
+   * The route that answers `method` (as sent: Fastify does not upper-case it)
+   * at `url` (path and query, after rewriteUrl) with these derived constraint
+   * values; null when none does (a bad URL or a parameter over maxParamLength included).
+   */
+  find: (method: string, url: string, constraints: Record<string, unknown>) => Found | null
+  routes: () => RouterRoute[]
+  /** Every strategy of the router now, including those the app added at run time. */
+  strategies: () => Strategy[]
+  /**
+   * Whether a request for `method` at `url`, with these constraint values, would
+   * match the route's path and these of its constraints, were it the only route:
+   * a router of the same kind and options holding it alone answers.
+   */
+  matcher: (route: RouterRoute, constraints: Record<string, unknown>) => (url: string, derived: Record<string, unknown>) => boolean
+  readonly options: RouterOptions
+}
+
+export interface FastifyInternals {
+  /** The app's router. */
+  readonly router: FastifyRouter
+  /** The router of the not-found handlers: one route per prefix that has its own. */
+  readonly notFoundRouter: FastifyRouter
+}
+
+interface FindMyWay {
+  find: (method: string, url: string, constraints: Record<string, unknown> | undefined) => { store: RouteContext | null, params: Record<string, string | undefined> } | null
+  routes: Array<{ method: string, path: string, opts: { constraints?: Record<string, unknown> }, store: RouteContext | null }>
+  constrainer: { strategies: Record<string, { name: string, isCustom?: boolean, mustMatchWhenDerived?: boolean, deriveConstraint: Strategy['deriveConstraint'] }> }
+  caseSensitive: boolean
+  ignoreTrailingSlash: boolean
+  ignoreDuplicateSlashes: boolean
+  maxParamLength: number
+  allowUnsafeRegex: boolean
+  useSemicolonDelimiter: boolean
+  hasConstraintStrategy: (name: string) => boolean
+}
+
+const FastifyInternalsError = createError(ERROR_CODES.fastifyInternals, '%s', 500)
+
+/** Fastify's not-found module, on the root instance under a symbol described 'fastify.404'; its `router` is a find-my-way instance. */
+function notFoundModule (app: FastifyInstance): { router?: unknown } | undefined {
+  for (const level of instanceChain(app)) {
+    const key = Object.getOwnPropertySymbols(level).find(symbol => symbol.description === 'fastify.404')
+    if (key !== undefined) return (level as Record<symbol, { router?: unknown } | undefined>)[key]
+  }
+  return undefined
+}
+
+/**
+ * Fastify's router is a find-my-way instance it never exposes; its own
+ * `hasConstraintStrategy` calls that instance's method of the same name, which
+ * lives on find-my-way's prototype, shared with the not-found router that
+ * Fastify does expose (under a symbol). Wrapping that one prototype method for
+ * the length of one synchronous call tells which instance it ran on.
+ */
+function captureRouter (app: FastifyInstance, prototype: { hasConstraintStrategy?: unknown }): FindMyWay | undefined {
+  const original = prototype.hasConstraintStrategy
+  if (typeof original !== 'function') return undefined
+  let captured: FindMyWay | undefined
+  prototype.hasConstraintStrategy = function (this: FindMyWay, name: string) {
+    captured = this
+    return original.call(this, name)
+  }
+  try {
+    app.hasConstraintStrategy('version')
+  } finally {
+    prototype.hasConstraintStrategy = original
+  }
+  return captured
+}
+
+// The matchers' routes are only looked up, never called.
+const noop = (): void => {}
+
+function wrap (router: FindMyWay): FastifyRouter {
+  const options: RouterOptions = {
+    caseSensitive: router.caseSensitive,
+    ignoreTrailingSlash: router.ignoreTrailingSlash,
+    ignoreDuplicateSlashes: router.ignoreDuplicateSlashes,
+    maxParamLength: router.maxParamLength,
+    allowUnsafeRegex: router.allowUnsafeRegex,
+    useSemicolonDelimiter: router.useSemicolonDelimiter
+  }
+  const Router = Object.getPrototypeOf(router).constructor as new (options: RouterOptions) => FindMyWay & { on: (method: string, path: string, options: object, handler: () => void) => void }
+  return {
+    find (method, url, constraints) {
+      const found = router.find(method, url, constraints)
+      // A bad URL or an over-long parameter is "found" with Fastify's error handler and no route.
+      return found === null || found.store === null ? null : { context: found.store, params: found.params }
+    },
+    routes () {
+      const routes: RouterRoute[] = []
+      for (const route of router.routes) {
+        if (route.store !== null) routes.push({ method: route.method, path: route.path, constraints: route.opts.constraints ?? {}, context: route.store })
+      }
+      return routes
+    },
+    strategies () {
+      return Object.values(router.constrainer.strategies).map(strategy => ({
+        name: strategy.name,
+        custom: strategy.isCustom === true,
+        mustMatchWhenDerived: strategy.mustMatchWhenDerived === true,
+        deriveConstraint: strategy.deriveConstraint
+      }))
+    },
+    matcher (route, constraints) {
+      const alone = new Router(options)
+      // The router holds a path as it parsed it, its trailing slash already trimmed under
+      // ignoreTrailingSlash; a new router trims again: give it the slash to trim ('/a//' is held as '/a/').
+      alone.on(route.method, options.ignoreTrailingSlash ? `${route.path}/` : route.path, { constraints }, noop)
+      return (url, derived) => alone.find(route.method, url, derived) !== null
+    },
+    options
+  }
+}
+
+function looksLikeFindMyWay (router: unknown): router is FindMyWay {
+  const candidate = router as Partial<FindMyWay> | null | undefined
+  return typeof candidate?.find === 'function' && Array.isArray(candidate.routes) &&
+    typeof candidate.constrainer?.strategies === 'object' && typeof candidate.caseSensitive === 'boolean'
+}
+
+const known = new WeakMap<object, FastifyInternals>()
+
+/**
+ * The routers of the app `app` belongs to, read once per app (any instance of
+ * it gives the same). Throws FST_CORS_FASTIFY_INTERNALS when one cannot be read.
+ */
+export function internalsOf (app: FastifyInstance): FastifyInternals {
+  const notFound = notFoundModule(app)
+  const cached = notFound === undefined ? undefined : known.get(notFound)
+  if (cached !== undefined) return cached
+  const notFoundRouter = notFound?.router
+  if (!looksLikeFindMyWay(notFoundRouter)) throw changed(app, "the not-found handlers' router (the 'fastify.404' symbol's router)")
+  const router = captureRouter(app, Object.getPrototypeOf(notFoundRouter))
+  if (router === notFoundRouter || !looksLikeFindMyWay(router)) throw changed(app, 'the router (the find-my-way instance behind hasConstraintStrategy)')
+  const internals = { router: wrap(router), notFoundRouter: wrap(notFoundRouter) }
+  known.set(notFound as object, internals)
+  return internals
+}
+
+/** The instance and its ancestors, nearest first: Fastify makes each child scope with Object.create(parent). */
+export function * instanceChain (instance: FastifyInstance): Generator<object> {
+  for (let level: object | null = instance; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level)) yield level
+}
+
+/** The name Fastify gives a hook function once it has bound it to a route's instance. */
+export function boundName (hook: { readonly name: string }): string {
+  return `bound ${hook.name}`
+}
+
+/** Names of the context's onRequest hooks, in the order they run. */
+export function onRequestHookNames (context: RouteContext): string[] {
+  return (context.onRequest ?? []).map(hook => hook.name)
+}
+
+/**
+ * What the plugin knows must hold of its own OPTIONS route, which every app
+ * with the plugin has: Fastify's router finds it with its own context, that
+ * context carries the plugin's hook under its bound name, and its instance
+ * descends from the instance the plugin was registered on.
+ */
+export interface Expectations {
+  /** The plugin's OPTIONS route: its method, a URL it answers, the constraints it needs. */
+  readonly method: string
+  readonly url: string
+  readonly constraints: Record<string, unknown>
+  /** Tells the plugin's route from others by its config. */
+  readonly isPluginRoute: (config: Record<string | symbol, unknown>) => boolean
+  /** The plugin's onRequest hook function, before Fastify binds it. */
+  readonly hook: { readonly name: string }
+  /** The instance the plugin was registered on. */
+  readonly registeredOn: FastifyInstance
+}
+
+/** Fails startup, naming the Fastify version, when an internal this module reads no longer behaves as it expects. */
+export function checkInternals (app: FastifyInstance, expect: Expectations): FastifyInternals {
+  const internals = internalsOf(app)
+  const routes = internals.router.routes()
+  const route = routes.find(route => route.method === expect.method && expect.isPluginRoute(route.context.config))
+  if (route === undefined) throw changed(app, "the router's list of routes (find-my-way's `routes`, each with Fastify's context as its store)")
+  // An app's own route at that URL may answer before the plugin's: any route's context will do.
+  const found = internals.router.find(expect.method, expect.url, expect.constraints)
+  if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
+  if (!onRequestHookNames(route.context).includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
+  if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
+  if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
+  return internals
+}
+
+function changed (app: FastifyInstance, what: string): Error {
+  return new FastifyInternalsError(
+    `fastify-cors-exact cannot read ${what} in Fastify ${app.version}: this Fastify changed an internal the plugin relies on to know which route answers a request, so it cannot answer preflights correctly. Fix: use a Fastify version within the plugin's peerDependencies range, or upgrade fastify-cors-exact to a release that supports Fastify ${app.version}.`
+  )
+}

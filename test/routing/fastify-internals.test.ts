@@ -1,0 +1,158 @@
+// Pins every Fastify internal the plugin reads (lib/routing/fastify-internals.ts):
+// a Fastify release that changes one fails here first, and at the app's startup.
+import { test } from 'tap'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cors from '../../index.js'
+import { boundName, checkInternals, instanceChain, internalsOf, onRequestHookNames, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { tenantConstraint } from '../fixtures/app.js'
+
+const noStorage = () => ({ get: () => null, set: () => {} })
+const strategy = (name: string) => ({ name, storage: noStorage, deriveConstraint: () => undefined, validate: () => {} })
+
+function notFoundSymbol (app: FastifyInstance): symbol {
+  return Object.getOwnPropertySymbols(app).find(symbol => symbol.description === 'fastify.404') as symbol
+}
+
+test("the router's routes: every route of the app, whatever its scope or order, with Fastify's context", async t => {
+  const app = Fastify()
+  app.get('/a', { config: { mark: 1 } }, async () => 'a')
+  let child!: FastifyInstance
+  await app.register(async scoped => {
+    child = scoped
+    scoped.addHook('onRequest', async function childHook () {})
+    scoped.put('/b/:id', { constraints: { host: 'h.test' } }, async () => 'b')
+  }, { prefix: '/p' })
+  let seen: unknown
+  app.addHook('onRequest', async request => { seen = request.routeOptions.config })
+  await app.ready()
+  const routes = internalsOf(app).router.routes()
+  t.same(routes.map(route => [route.method, route.path, route.constraints, route.context.config.url, onRequestHookNames(route.context)]), [
+    ['GET', '/a', {}, '/a', ['bound ']],
+    ['HEAD', '/a', {}, '/a', ['bound ']],
+    ['PUT', '/p/b/:id', { host: 'h.test' }, '/p/b/:id', ['bound childHook', 'bound ']]
+  ])
+  await app.inject('/a')
+  t.equal(seen, routes[0].context.config, 'the config object request.routeOptions.config returns')
+  t.equal(routes[0].context.config.mark, 1)
+  t.equal(routes[0].context.server, app, 'the instance the route was declared on')
+  t.equal(routes[2].context.server, child)
+  t.equal(internalsOf(child), internalsOf(app), 'one reading per app, from any of its instances')
+})
+
+test("the router's lookup: the route's context for the method as sent, null where no route answers", async t => {
+  const app = Fastify({ routerOptions: { maxParamLength: 5 } })
+  app.delete('/a/:id', async () => 'a')
+  app.route({ method: 'PATCH', url: '/h', constraints: { host: 'h.test' }, handler: async () => 'h' })
+  await app.ready()
+  const { router } = internalsOf(app)
+  const [route] = router.routes()
+  t.same(router.find('DELETE', '/a/1?x=1', {}), { context: route.context, params: { id: '1' } })
+  t.same(onRequestHookNames(route.context), [], 'a route without hooks')
+  t.equal(router.find('delete', '/a/1', {}), null, 'Fastify routes by the method as sent')
+  t.equal(router.find('DELETE', '/a/123456', {}), null, 'a parameter over maxParamLength')
+  t.equal(router.find('DELETE', '/a/%zz', {}), null, 'a bad URL')
+  t.equal(router.find('DELETE', '/b', {}), null)
+  t.equal(router.find('PATCH', '/h', {}), null, 'a host-constrained route without the host')
+  t.not(router.find('PATCH', '/h', { host: 'h.test' }), null)
+})
+
+test("the router's strategies and options, as the router runs with them", async t => {
+  t.same(internalsOf(Fastify()).router.strategies().map(({ name, custom, mustMatchWhenDerived }) => ({ name, custom, mustMatchWhenDerived })), [
+    { name: 'version', custom: false, mustMatchWhenDerived: true },
+    { name: 'host', custom: false, mustMatchWhenDerived: false }
+  ])
+  const app = Fastify({ routerOptions: { constraints: { tenant: strategy('tenant') } } } as object)
+  app.addConstraintStrategy({ ...strategy('version'), mustMatchWhenDerived: true } as never)
+  app.addConstraintStrategy({ ...tenantConstraint, name: 'region' })
+  const strategies = internalsOf(app).router.strategies()
+  t.same(strategies.map(({ name, custom }) => [name, custom]), [['version', true], ['host', false], ['tenant', true], ['region', true]], 'added at run time, and a replaced version')
+  t.equal(typeof strategies[0].deriveConstraint, 'function')
+  t.match(internalsOf(Fastify()).router.options, { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100, allowUnsafeRegex: false, useSemicolonDelimiter: false })
+  t.match(internalsOf(Fastify({ routerOptions: { caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true } })).router.options, { caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true })
+  t.match(internalsOf(Fastify({ ignoreTrailingSlash: true, routerOptions: { ignoreDuplicateSlashes: true } } as object)).router.options, { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true }, 'top level and routerOptions together')
+})
+
+test("the not-found router: the not-found handler's context for a URL", async t => {
+  const app = Fastify()
+  let inner!: FastifyInstance
+  await app.register(async scoped => {
+    inner = scoped
+    scoped.setNotFoundHandler(async () => 'inner')
+  }, { prefix: '/inner' })
+  await app.ready()
+  const { notFoundRouter } = internalsOf(app)
+  t.equal(notFoundRouter.find('DELETE', '/inner/x', {})?.context.server, inner)
+  t.equal(notFoundRouter.find('QUERY', '/elsewhere', {})?.context.server, app)
+  t.same(notFoundRouter.routes().map(route => [route.method, route.path, route.constraints]).filter(([method]) => method === 'GET'), [['GET', '/*', {}], ['GET', '/', {}], ['GET', '/inner/*', {}], ['GET', '/inner', {}]])
+})
+
+test('the hook name Fastify gives a bound hook, and the prototype chain of scopes', async t => {
+  t.equal(boundName(function corsOnRequest () {}), 'bound corsOnRequest')
+  const app = Fastify()
+  let grandchild!: FastifyInstance
+  await app.register(async child => { await child.register(async inner => { grandchild = inner }) })
+  await app.ready()
+  const chain = [...instanceChain(grandchild)]
+  t.equal(chain.at(-1), app, 'the root instance ends the chain')
+  t.ok(chain.includes(app))
+  t.equal(chain[0], grandchild)
+  const bare = Object.create(null)
+  t.same([...instanceChain(bare)], [bare], 'an object without a prototype')
+})
+
+test('the check at ready passes on this Fastify and leaves find-my-way as it found it', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: 'https://a.example' })
+  const prototype = Object.getPrototypeOf((app as unknown as Record<symbol, { router: object }>)[notFoundSymbol(app)].router)
+  const original = prototype.hasConstraintStrategy
+  await app.ready()
+  t.equal(prototype.hasConstraintStrategy, original)
+  const own = Fastify()
+  own.options('/', async () => 'own')
+  await own.register(cors, { origin: 'https://a.example' })
+  await t.resolves(own.ready(), "an app's own OPTIONS route where the check looks")
+})
+
+test('a changed internal fails startup naming the Fastify version and the fix', async t => {
+  const code = 'FST_CORS_FASTIFY_INTERNALS'
+  const message = /Fastify 9\.9\.9: .*Fix: use a Fastify version within the plugin's peerDependencies range, or upgrade fastify-cors-exact/
+  t.throws(() => internalsOf({ version: '9.9.9' } as never), { code, message: /not-found handlers' router/ }, 'no not-found router')
+  const real = Fastify()
+  const notFound = (real as unknown as Record<symbol, { router: object }>)[notFoundSymbol(real)]
+  t.throws(() => internalsOf({ version: '9.9.9', [notFoundSymbol(real)]: notFound, hasConstraintStrategy: () => false } as never), { code, message }, "Fastify's hasConstraintStrategy no longer reaches the router")
+  const orphan = Object.assign(Object.create({ find: () => null }), notFound.router)
+  t.throws(() => internalsOf({ version: '9.9.9', [notFoundSymbol(real)]: { router: orphan }, hasConstraintStrategy: () => false } as never), { code, message: /the router/ }, 'find-my-way without hasConstraintStrategy')
+
+  const app = Fastify()
+  await app.register(cors, { origin: 'https://a.example' })
+  await app.ready()
+  const expectations: Expectations = {
+    method: 'OPTIONS',
+    url: '/',
+    constraints: { corsPreflight: 'yes' },
+    isPluginRoute: config => Object.getOwnPropertySymbols(config).some(symbol => symbol.description === 'cors.preflightRoute'),
+    hook: { name: 'corsOnRequest' },
+    registeredOn: app
+  }
+  t.ok(checkInternals(app, expectations))
+  const version = new RegExp(`Fastify ${app.version.replaceAll('.', '\\.')}:`)
+  t.throws(() => checkInternals(app, { ...expectations, isPluginRoute: () => false }), { code, message: /list of routes/ })
+  t.throws(() => checkInternals(app, { ...expectations, constraints: {} }), { code, message: /lookup/ })
+  t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { code, message: /onRequest hooks/ })
+  t.throws(() => checkInternals(app, { ...expectations, registeredOn: Fastify() }), { code, message: /prototype chain/ })
+  t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { message: version })
+  const notFoundRouter = (app as unknown as Record<symbol, { router: { off: (method: string, path: string) => void } }>)[notFoundSymbol(app)].router
+  notFoundRouter.off('GET', '/')
+  notFoundRouter.off('GET', '/*')
+  t.throws(() => checkInternals(app, expectations), { code, message: /not-found router's routes/ })
+})
+
+test('through the plugin: a Fastify whose not-found router moved fails at ready, not at the first preflight', async t => {
+  const app = Fastify()
+  const key = notFoundSymbol(app)
+  const saved = (app as unknown as Record<symbol, unknown>)[key]
+  app.addHook('onReady', async () => { delete (app as unknown as Record<symbol, unknown>)[key] })
+  await app.register(cors, { origin: 'https://a.example' })
+  await t.rejects(app.ready(), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`in Fastify ${app.version.replaceAll('.', '\\.')}:`) })
+  Object.defineProperty(app, key, { value: saved })
+})
