@@ -2,16 +2,16 @@
 // schema cannot say — origins (origin-rules.ts), method and header tokens,
 // '*' with credentials. The result is a normalized form that lib/policy/policy.ts compiles.
 import { isToken } from '../spec/tokens.js'
-import { resolveOrigin, type OriginPolicy } from './origin-rules.js'
+import { resolveOrigin, type OriginOption } from './origin-rules.js'
 import { show } from './shape.js'
 import type { PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
 
 export { checkShape } from './shape.js'
-export type { OriginPolicy } from './origin-rules.js'
+export type { OriginOption } from './origin-rules.js'
 
 export interface ResolvedOptions {
-  origin: OriginPolicy
+  origin: OriginOption
   methods: string[] | undefined
   allowedHeaders: { any: boolean, names: string[] } | undefined
   exposedHeaders: string[]

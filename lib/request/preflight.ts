@@ -5,88 +5,96 @@
 // answers it: the page then reads the 404 instead of a CORS error.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from '../spec/origin.js'
-import { allowedOrigin, type HeaderRule, type Policy } from '../policy/policy.js'
+import type { HeaderRule, Policy } from '../policy/policy.js'
 import type { Registry, RouteCors } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from '../symbols.js'
 import { isToken, parseHeaderList } from '../spec/tokens.js'
 import { addVary } from '../spec/vary.js'
 
-type HeaderVerdict = { ok: true, value: string | undefined } | { ok: false, reason: Reason, granted: string | undefined }
+/** A refused method or Access-Control-Request-Headers: why, and the requested names that are allowed (for debug answers). */
+interface HeaderRefusal { readonly reason: Reason, readonly granted: string | undefined }
 
 const AUTHORIZATION = 'authorization'
 const NO_ROUTE = Object.freeze({ corsReason: 'no-route' })
 const ACCEPT_VERSION = 'accept-version'
+const MALFORMED: Record<'too-long' | 'too-many' | 'malformed', HeaderRefusal> = {
+  'too-long': { reason: 'headers-too-long', granted: undefined },
+  'too-many': { reason: 'too-many-headers', granted: undefined },
+  malformed: { reason: 'malformed-headers', granted: undefined }
+}
+const METHOD_REFUSED: HeaderRefusal = { reason: 'method-not-allowed', granted: undefined }
 
-function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): HeaderVerdict {
-  if (requested === undefined) return { ok: true, value: rule.kind === 'list' ? rule.value : undefined }
+/** The Access-Control-Allow-Headers value (undefined: none to send), or why the requested headers are refused. */
+function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): string | undefined | HeaderRefusal {
+  if (requested === undefined) return rule.kind === 'list' ? rule.value : undefined
   const parsed = parseHeaderList(requested)
-  if (!parsed.ok) {
-    const reason = parsed.reason === 'too-long' ? 'headers-too-long' : parsed.reason === 'too-many' ? 'too-many-headers' : 'malformed-headers'
-    return { ok: false, reason, granted: undefined }
-  }
+  if (!parsed.ok) return MALFORMED[parsed.reason]
   const names = parsed.names
-  if (rule.kind === 'reflect') return { ok: true, value: names.length > 0 ? names.join(',') : undefined }
+  if (rule.kind === 'reflect') return names.length > 0 ? names.join(',') : undefined
   for (let i = 0; i < names.length; i++) {
     const name = names[i]
     // Per the spec, '*' never covers Authorization: it must be listed by name.
     if (!rule.names.has(name) && !(rule.any && name !== AUTHORIZATION)) {
-      return { ok: false, reason: 'header-not-allowed', granted: names.filter(n => rule.names.has(n) || (rule.any && n !== AUTHORIZATION)).join(',') || undefined }
+      return { reason: 'header-not-allowed', granted: names.filter(n => rule.names.has(n) || (rule.any && n !== AUTHORIZATION)).join(',') || undefined }
     }
   }
-  return { ok: true, value: rule.value }
+  return rule.value
 }
 
 /** `routed`: the route the preflight itself was routed to (the app's OPTIONS route or the plugin's own). */
 export function handlePreflight (registry: Registry, routed: RouteCors, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  const method = request.headers['access-control-request-method'] as string
-  const origin = request.headers.origin as string
-  const requestedHeaders = request.headers['access-control-request-headers'] as string | undefined
-  // When no route answers, the actual request gets the not-found answer (see hooks.ts), with this policy.
-  const notFound = routed.notFound
-  let policy: Policy | undefined
-  if (registry.uniformPolicy(method) === notFound && !debugEnabled(request)) {
-    // Every route of the method has the not-found answer's policy: which one answers, if any, changes nothing.
-    policy = notFound
-  } else {
-    const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
-    if (target.kind === 'uncertain') return refuse(request, reply, 'preflight', target.reason)
-    if (target.kind === 'route') {
-      policy = target.route.policy
-    } else {
-      policy = notFound
-      request.log.debug(NO_ROUTE, 'CORS preflight for a request no route answers: answered with the not-found policy, so that the page reads the 404')
-    }
-  }
-  if (policy === undefined || policy.origin === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
+  const policy = targetPolicy(registry, routed, request, reply)
+  if (policy === null) return
+  if (policy === undefined || policy.allow === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
   if (!policy.preflight) return done()
-  const decided = policy
-  const allowOrigin = allowedOrigin(decided.origin!, origin, request)
+  const allowOrigin = policy.allow(request.headers.origin as string, request)
   if (allowOrigin instanceof Promise) {
-    allowOrigin.then(value => settle(decided, value, method, requestedHeaders, request, reply, done))
+    allowOrigin.then(value => settle(policy, value, request, reply, done))
   } else {
-    settle(decided, allowOrigin, method, requestedHeaders, request, reply, done)
+    settle(policy, allowOrigin, request, reply, done)
   }
 }
 
-function settle (policy: Policy, allowOrigin: string | undefined, method: string, requestedHeaders: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  addPreflightVary(reply, policy)
-  if (allowOrigin === undefined) return refuse(request, reply, 'preflight', refusalReason(request.headers.origin as string))
-  // The route answers the method it was found for; an explicit list narrows that.
-  const methodAllowed = isToken(method) && (policy.methods === undefined || policy.methods.has(method))
-  const headers = methodAllowed ? checkRequestedHeaders(policy.headers, requestedHeaders) : undefined
-  if (headers === undefined || !headers.ok) {
-    const reason = headers === undefined ? 'method-not-allowed' : headers.reason
-    if (policy.debug) return refuseForDebugging(policy, allowOrigin, methodAllowed ? method : undefined, headers?.granted, reason, request, reply)
-    return refuse(request, reply, 'preflight', reason)
+/**
+ * The policy of the route the announced request will reach (undefined: no
+ * CORS there), or null when the preflight was refused for want of one.
+ */
+function targetPolicy (registry: Registry, routed: RouteCors, request: FastifyRequest, reply: FastifyReply): Policy | undefined | null {
+  const method = request.headers['access-control-request-method'] as string
+  // When no route answers, the actual request gets the not-found answer (see hooks.ts), with this policy.
+  const notFound = routed.notFound
+  // Every route of the method has the not-found answer's policy: which one answers, if any, changes nothing.
+  if (registry.uniformPolicy(method) === notFound && !debugEnabled(request)) return notFound
+  const requestedHeaders = request.headers['access-control-request-headers']
+  const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
+  if (target.kind === 'route') return target.route.policy
+  if (target.kind === 'uncertain') {
+    refuse(request, reply, 'preflight', target.reason)
+    return null
   }
+  request.log.debug(NO_ROUTE, 'CORS preflight for a request no route answers: answered with the not-found policy, so that the page reads the 404')
+  return notFound
+}
+
+function settle (policy: Policy, allowOrigin: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  addPreflightVary(reply, policy)
+  const headers = request.headers
+  if (allowOrigin === undefined) return refuse(request, reply, 'preflight', refusalReason(headers.origin as string))
+  const method = headers['access-control-request-method'] as string
+  // The route answers the method it was found for; an explicit list narrows that.
+  if (!isToken(method) || (policy.methods !== undefined && !policy.methods.has(method))) {
+    return refuseHeaders(policy, request, reply, METHOD_REFUSED, allowOrigin, undefined)
+  }
+  const allowHeaders = checkRequestedHeaders(policy.headers, headers['access-control-request-headers'])
+  if (typeof allowHeaders === 'object') return refuseHeaders(policy, request, reply, allowHeaders, allowOrigin, method)
   reply.header('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders
   for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1])
   // The requested method alone: another method at this URL may be another route, with another policy.
   reply.header('access-control-allow-methods', method)
-  if (headers.value !== undefined) reply.header('access-control-allow-headers', headers.value)
-  if (policy.allowPrivateNetwork && request.headers['access-control-request-private-network'] === 'true') {
+  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
+  if (policy.allowPrivateNetwork && headers['access-control-request-private-network'] === 'true') {
     reply.header('access-control-allow-private-network', 'true')
   }
   if (policy.preflightContinue) {
@@ -98,17 +106,20 @@ function settle (policy: Policy, allowOrigin: string | undefined, method: string
 }
 
 /**
- * Debug: a 2xx carrying the allowed origin and what was checked, so that
- * Chromium's console names the method or header instead of "HTTP ok status".
- * 200 rather than optionsSuccessStatus: a 204 would drop the reason from the body.
+ * A refused method or header list: a 403, or, with `debug`, a 2xx carrying the
+ * allowed origin and what was checked, so that Chromium's console names the
+ * method or header instead of "HTTP ok status". 200 rather than
+ * optionsSuccessStatus: a 204 would drop the reason from the body.
+ * `allowMethod`: the requested method when it was allowed.
  */
-function refuseForDebugging (policy: Policy, allowOrigin: string, allowMethod: string | undefined, allowHeaders: string | undefined, reason: Reason, request: FastifyRequest, reply: FastifyReply): void {
-  logRefusal(request, 'preflight', reason)
+function refuseHeaders (policy: Policy, request: FastifyRequest, reply: FastifyReply, refusal: HeaderRefusal, allowOrigin: string, allowMethod: string | undefined): void {
+  if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
+  logRefusal(request, 'preflight', refusal.reason)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
   if (allowMethod !== undefined) reply.header('access-control-allow-methods', allowMethod)
-  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
-  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${reason}`)
+  if (refusal.granted !== undefined) reply.header('access-control-allow-headers', refusal.granted)
+  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
 }
 
 function addPreflightVary (reply: FastifyReply, policy: Policy): void {

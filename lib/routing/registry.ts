@@ -14,6 +14,7 @@ import Router from 'find-my-way'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppRoute } from './app-routes.js'
 import type { Policy } from '../policy/policy.js'
+import { routeConfigReader } from './fastify-internals.js'
 import { routerOptionsOf } from './router-options.js'
 import { kRouteCors } from '../symbols.js'
 import type { Scope } from '../policy/scope.js'
@@ -80,7 +81,13 @@ export class Registry {
 
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
-    return Reflect.get(request.routeOptions.config, kRouteCors) as RouteCors | undefined
+    return (this.configOf(request) as Record<symbol, RouteCors | undefined> | undefined)?.[kRouteCors]
+  }
+
+  /** Reads a request's route config; chosen on the first request (fastify-internals.ts). */
+  private configOf = (request: FastifyRequest): object | undefined => {
+    this.configOf = routeConfigReader(request)
+    return this.configOf(request)
   }
 
   /** Fills the registry from the app's routes; `describe` says what the plugin knows of each. */

@@ -203,16 +203,18 @@ test('rejectDisallowed with a single exact origin or a function', async t => {
   t.equal((await get(fn, '/', 'https://a.com')).statusCode, 200)
 })
 
-test('rejectDisallowed recognises same-origin requests behind a trusted proxy', async t => {
+test('behind a trusted proxy, same-origin requests are told by Sec-Fetch-Site or Host, never by X-Forwarded-*', async t => {
   const app = Fastify({ trustProxy: true })
   await app.register(cors, { origin: ['https://a.com', 'https://b.com'], rejectDisallowed: true })
   app.get('/', async () => 'ok')
   const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }
-  t.equal((await get(app, '/', 'https://api.example.com', { headers: proxied })).statusCode, 200)
-  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'x-forwarded-host': 'api.example.com:443' } })).statusCode, 200, 'default port')
-  t.equal((await get(app, '/', 'https://API.example.com', { headers: proxied })).statusCode, 403, 'the Origin must be exact')
-  t.equal((await get(app, '/', 'http://api.example.com', { headers: proxied })).statusCode, 403, 'another scheme is another origin')
-  t.equal((await get(app, '/', 'https://api.example.com:8443', { headers: { ...proxied, 'x-forwarded-host': 'api.example.com:8443' } })).statusCode, 200, 'explicit port')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: proxied })).statusCode, 403, 'a page can set X-Forwarded-*: it proves nothing')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'sec-fetch-site': 'same-origin' } })).statusCode, 200, 'Sec-Fetch-Site, which pages cannot set')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'sec-fetch-site': 'cross-site' } })).statusCode, 403)
+  t.equal((await get(app, '/', 'http://api.example.com', { headers: { ...proxied, host: 'api.example.com' } })).statusCode, 200, 'Host and the connection\'s scheme')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, host: 'api.example.com' } })).statusCode, 403, 'the connection is plain HTTP, whatever X-Forwarded-Proto says')
+  t.equal((await get(app, '/', 'http://api.example.com:8080', { headers: { host: 'API.example.com:8080' } })).statusCode, 200, 'explicit port, Host case-insensitive')
+  t.equal((await get(app, '/', 'http://API.example.com', { headers: { host: 'api.example.com' } })).statusCode, 403, 'the Origin must be exact')
 })
 
 test('refusals are logged once at debug level with the reason and the request id', async t => {
