@@ -51,7 +51,7 @@ test('which requests a browser sends only after a preflight', async t => {
   const scriptOnly = scriptOnlyHeaders(['x-tenant'])
   app.all('/', async request => { seen.push(needsPreflight(request, scriptOnly)); return 'ok' })
   await app.ready()
-  const send = (method: string, headers: Record<string, string>) => app.inject({ method: method as 'GET', url: '/', headers })
+  const send = (method: string, headers: Record<string, string>) => app.inject({ method: method as 'GET', url: '/', headers, ...(headers['content-type'] === 'application/json' ? { payload: '{}' } : {}) })
   await send('GET', {})
   await send('POST', { 'content-type': 'application/json' })
   await send('POST', { 'content-type': 'text/plain' })
