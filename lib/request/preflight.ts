@@ -84,10 +84,10 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
   const method = headers['access-control-request-method'] as string
   // The route answers the method it was found for; an explicit list narrows that.
   if (!isToken(method) || (policy.methods !== undefined && !policy.methods.has(method))) {
-    return refuseHeaders(policy, request, reply, METHOD_REFUSED, allowOrigin, undefined)
+    return refuseHeaders(policy, allowOrigin, METHOD_REFUSED, request, reply)
   }
   const allowHeaders = checkRequestedHeaders(policy.headers, headers['access-control-request-headers'])
-  if (typeof allowHeaders === 'object') return refuseHeaders(policy, request, reply, allowHeaders, allowOrigin, method)
+  if (typeof allowHeaders === 'object') return refuseHeaders(policy, allowOrigin, allowHeaders, request, reply)
   reply.header('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders
   for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1])
@@ -110,14 +110,14 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
  * allowed origin and what was checked, so that Chromium's console names the
  * method or header instead of "HTTP ok status". 200 rather than
  * optionsSuccessStatus: a 204 would drop the reason from the body.
- * `allowMethod`: the requested method when it was allowed.
  */
-function refuseHeaders (policy: Policy, request: FastifyRequest, reply: FastifyReply, refusal: HeaderRefusal, allowOrigin: string, allowMethod: string | undefined): void {
+function refuseHeaders (policy: Policy, allowOrigin: string, refusal: HeaderRefusal, request: FastifyRequest, reply: FastifyReply): void {
   if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
   logRefusal(request, 'preflight', refusal.reason)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
-  if (allowMethod !== undefined) reply.header('access-control-allow-methods', allowMethod)
+  // The method was allowed when the headers are what is refused.
+  if (refusal !== METHOD_REFUSED) reply.header('access-control-allow-methods', request.headers['access-control-request-method'] as string)
   if (refusal.granted !== undefined) reply.header('access-control-allow-headers', refusal.granted)
   reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
 }
