@@ -14,13 +14,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { VARIANTS, allScenarios } from './configs.js'
+import { BENCH_VARIANTS, allScenarios } from './configs.js'
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url))
 
 const { values, positionals } = parseArgs({
   options: {
-    variant: { type: 'string', default: VARIANTS.join(',') },
+    variant: { type: 'string', default: BENCH_VARIANTS.join(',') },
     amount: { type: 'string', default: '60000' },
     connections: { type: 'string', default: '10' },
     top: { type: 'string', default: '15' },
@@ -31,7 +31,7 @@ const { values, positionals } = parseArgs({
 const scenarios = allScenarios()
 const chosen = positionals.map(id => scenarios.find(s => s.id === id) ?? (() => { throw new Error(`unknown scenario ${id}; ids: ${scenarios.map(s => s.id).join(', ')}`) })())
 if (chosen.length === 0) {
-  console.error(`usage: node bench/profile.js [--variant ${VARIANTS.join(',')}] [--amount N] [--keep] <scenario id>...\nids: ${scenarios.map(s => s.id).join(', ')}`)
+  console.error(`usage: node bench/profile.js [--variant ${BENCH_VARIANTS.join(',')}] [--amount N] [--keep] <scenario id>...\nids: ${scenarios.map(s => s.id).join(', ')}`)
   process.exit(2)
 }
 const amount = Number(values.amount)

@@ -4,6 +4,7 @@
 //   npm run bench                      full run (about 5 minutes on an idle 2-core machine)
 //   npm run bench -- --quick           about 1.5 minutes: fewer rounds, smaller runs
 //   npm run bench -- --micro           the microbenchmark only
+//   npm run bench -- --inprocess       the in-process run only (inject, fresh process per measurement; inprocess.js)
 //   node bench/run.js --help           every flag and environment variable
 //
 // Each server runs in its own child process (bench/server.js) on 127.0.0.1;
@@ -21,8 +22,9 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { VARIANTS, VARIANT_LABELS, allScenarios, regexpList } from './configs.js'
+import { BENCH_VARIANTS, VARIANT_LABELS, allScenarios, regexpList } from './configs.js'
 import { flatnessLine, runMicro } from './micro.js'
+import { runInProcess } from './inprocess.js'
 import { ChildServer, integerOption, machineTicks, pin, probe } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
@@ -39,6 +41,8 @@ const HELP = `Usage: npm run bench [-- flags]   (or node bench/run.js [flags] af
   --connections N      autocannon connections                   env BENCH_CONNECTIONS  default 10
   --only a,b           scenarios whose id contains a or b       env BENCH_ONLY         e.g. list10k,preflight
   --micro              run only the microbenchmark
+  --inprocess          run only the in-process comparison (inject, no sockets; rounds default 5,
+                       amount 20000, warmup 5000)
   --no-micro           skip the microbenchmark                  env BENCH_MICRO=0
   --micro-passes N     microbenchmark passes                    env BENCH_MICRO_PASSES default 3 (quick 1)
   --no-pin             do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env BENCH_PIN=0
@@ -59,6 +63,7 @@ function settings () {
       connections: { type: 'string' },
       only: { type: 'string' },
       micro: { type: 'boolean' },
+      inprocess: { type: 'boolean' },
       'no-micro': { type: 'boolean' },
       'micro-passes': { type: 'string' },
       'no-pin': { type: 'boolean' },
@@ -76,15 +81,17 @@ function settings () {
   const quick = values.quick === true || env.BENCH_QUICK === '1'
   const int = integerOption(values, env)
   const connections = int('connections', 'BENCH_CONNECTIONS', 10, 1, 256)
+  const inprocess = values.inprocess === true
   return {
     quick,
-    rounds: int('rounds', 'BENCH_ROUNDS', quick ? 4 : 15, 1, 100),
-    amount: int('amount', 'BENCH_AMOUNT', quick ? 1000 : 2000, Math.max(100, connections), 1e7),
-    warmup: int('warmup', 'BENCH_WARMUP', quick ? 200 : 400, connections, 1e7),
+    inprocess,
+    rounds: int('rounds', 'BENCH_ROUNDS', inprocess ? 5 : quick ? 4 : 15, 1, 100),
+    amount: int('amount', 'BENCH_AMOUNT', inprocess ? 20000 : quick ? 1000 : 2000, Math.max(100, connections), 1e7),
+    warmup: int('warmup', 'BENCH_WARMUP', inprocess ? 5000 : quick ? 200 : 400, connections, 1e7),
     connections,
     only: (values.only ?? env.BENCH_ONLY ?? '').split(',').map(s => s.trim()).filter(Boolean),
-    http: values.micro !== true,
-    micro: values['no-micro'] !== true && env.BENCH_MICRO !== '0',
+    http: values.micro !== true && !inprocess,
+    micro: values['no-micro'] !== true && env.BENCH_MICRO !== '0' && !inprocess,
     microPasses: int('micro-passes', 'BENCH_MICRO_PASSES', quick ? 1 : 3, 1, 20),
     pin: values['no-pin'] !== true && env.BENCH_PIN !== '0',
     maxForeign: (() => {
@@ -183,7 +190,7 @@ function summarize (scenarios, results, maxForeign) {
   return scenarios.map((scenario) => {
     const rounds = results.get(scenario.id)
     // Rounds in which no run shared the machine with more than maxForeign cores of other work.
-    const quiet = rounds.filter(round => VARIANTS.every(v => !(round[v].foreign > maxForeign)))
+    const quiet = rounds.filter(round => BENCH_VARIANTS.every(v => !(round[v].foreign > maxForeign)))
     const per = (variant, key) => rounds.map(round => round[variant][key])
     const stats = (values) => ({ median: median(values), min: min(values), max: max(values), n: values.length })
     const ratio = (key, other, of = 'ours', from = rounds) => stats(from.map(round => round[of][key] / round[other][key]))
@@ -197,13 +204,14 @@ function summarize (scenarios, results, maxForeign) {
         userCors: ratio('userPerRequest', 'fastify-cors', 'ours', quiet)
       },
       scenario,
-      rps: Object.fromEntries(VARIANTS.map(v => [v, stats(per(v, 'rps'))])),
-      cpu: Object.fromEntries(VARIANTS.map(v => [v, stats(per(v, 'cpuPerRequest'))])),
-      user: Object.fromEntries(VARIANTS.map(v => [v, stats(per(v, 'userPerRequest'))])),
+      rps: Object.fromEntries(BENCH_VARIANTS.map(v => [v, stats(per(v, 'rps'))])),
+      cpu: Object.fromEntries(BENCH_VARIANTS.map(v => [v, stats(per(v, 'cpuPerRequest'))])),
+      user: Object.fromEntries(BENCH_VARIANTS.map(v => [v, stats(per(v, 'userPerRequest'))])),
       ratios: {
         rpsBare: ratio('rps', 'bare'),
         rpsCors: ratio('rps', 'fastify-cors'),
         cpuBare: ratio('cpuPerRequest', 'bare'),
+        cpuOverFloor: ratio('cpuPerRequest', 'floor'),
         cpuCors: ratio('cpuPerRequest', 'fastify-cors'),
         userBare: ratio('userPerRequest', 'bare'),
         userCors: ratio('userPerRequest', 'fastify-cors'),
@@ -211,8 +219,8 @@ function summarize (scenarios, results, maxForeign) {
         rpsCeiling: ratio('rps', 'fastify-cors', 'bare'),
         cpuFloor: ratio('cpuPerRequest', 'fastify-cors', 'bare')
       },
-      generatorCpu: max(rounds.flatMap(round => VARIANTS.map(v => round[v].generatorCpu))),
-      foreign: rounds.flatMap(round => VARIANTS.map(v => round[v].foreign))
+      generatorCpu: max(rounds.flatMap(round => BENCH_VARIANTS.map(v => round[v].generatorCpu))),
+      foreign: rounds.flatMap(round => BENCH_VARIANTS.map(v => round[v].foreign))
     }
   })
 }
@@ -220,28 +228,28 @@ function summarize (scenarios, results, maxForeign) {
 function tables (summary) {
   const range = ({ median, min, max }, format) => `${format(median)} (${format(min)}–${format(max)})`
   const ratio = (stats) => `${formatRatio(stats.median)} (${formatFixed(stats.min, 2)}–${formatFixed(stats.max, 2)})`
-  const header = ['Scenario', ...VARIANTS.map(v => VARIANT_LABELS[v]), 'ours/bare', 'ours/@fastify/cors']
+  const header = ['Scenario', ...BENCH_VARIANTS.map(v => VARIANT_LABELS[v]), 'ours/bare', 'ours/@fastify/cors']
   const int = (value) => formatInt(value)
   const one = (value) => formatFixed(value, 1)
-  const align = ['---', '---:', '---:', '---:', '---:', '---:', '---:']
+  const align = ['---', ...header.slice(1).map(() => '---:')]
   const throughput = markdownTable(
     [...header, 'bare/@fastify/cors (ceiling)'],
-    summary.map(row => [row.scenario.label, ...VARIANTS.map(v => range(row.rps[v], int)), ratio(row.ratios.rpsBare), ratio(row.ratios.rpsCors), ratio(row.ratios.rpsCeiling)]),
+    summary.map(row => [row.scenario.label, ...BENCH_VARIANTS.map(v => range(row.rps[v], int)), ratio(row.ratios.rpsBare), ratio(row.ratios.rpsCors), ratio(row.ratios.rpsCeiling)]),
     align
   )
   const cpu = markdownTable(
-    [...header, 'bare/@fastify/cors (floor)'],
-    summary.map(row => [row.scenario.label, ...VARIANTS.map(v => range(row.cpu[v], one)), ratio(row.ratios.cpuBare), ratio(row.ratios.cpuCors), ratio(row.ratios.cpuFloor)]),
-    align
+    [...header, 'bare/@fastify/cors', 'ours/hand-written hook'],
+    summary.map(row => [row.scenario.label, ...BENCH_VARIANTS.map(v => range(row.cpu[v], one)), ratio(row.ratios.cpuBare), ratio(row.ratios.cpuCors), ratio(row.ratios.cpuFloor), ratio(row.ratios.cpuOverFloor)]),
+    [...align, '---:']
   )
   const user = markdownTable(
     [...header, 'other processes (cores, median–max)'],
-    summary.map(row => [row.scenario.label, ...VARIANTS.map(v => one(row.user[v].median)), ratio(row.ratios.userBare), ratio(row.ratios.userCors), `${formatFixed(median(row.foreign), 2)}–${formatFixed(max(row.foreign), 2)}`]),
+    summary.map(row => [row.scenario.label, ...BENCH_VARIANTS.map(v => one(row.user[v].median)), ratio(row.ratios.userBare), ratio(row.ratios.userCors), `${formatFixed(median(row.foreign), 2)}–${formatFixed(max(row.foreign), 2)}`]),
     align
   )
   const quiet = markdownTable(
     ['Scenario', 'quiet rounds', 'CPU ours/bare', 'CPU ours/@fastify/cors', 'user CPU ours/bare', 'user CPU ours/@fastify/cors', 'req/s ours/@fastify/cors'],
-    summary.map(row => [row.scenario.label, `${row.quietRounds} of ${row.foreign.length / VARIANTS.length}`,
+    summary.map(row => [row.scenario.label, `${row.quietRounds} of ${row.foreign.length / BENCH_VARIANTS.length}`,
       ...['cpuBare', 'cpuCors', 'userBare', 'userCors', 'rpsCors'].map(key => row.quietRounds > 0 ? ratio(row.quiet[key]) : 'n/a')]),
     ['---', '---:', '---:', '---:', '---:', '---:', '---:']
   )
@@ -290,7 +298,7 @@ function contentionLine (summary, opts, retried) {
     (median(foreign) > opts.maxForeign ? '. **The machine was busy with other work: expect wide ranges, and read the ratios with their per-round ranges.**' : '.')
 }
 
-function report ({ opts, summary, micro, pinned, started, elapsed, loadStart, retried }) {
+function report ({ opts, summary, micro, inProcess, pinned, started, elapsed, loadStart, retried }) {
   const cpus = os.cpus()
   const header = [
     '# fastify-cors-exact benchmark',
@@ -308,7 +316,7 @@ function report ({ opts, summary, micro, pinned, started, elapsed, loadStart, re
     parts.push([
       '## Method',
       '',
-      '- Variants: **bare** Fastify (no CORS; for preflights, a plain `OPTIONS` route answering 204), **@fastify/cors** 11.4.3 and **ours** (fastify-cors-exact, `dist/esm`), each server in its own child process; the load generator (autocannon) is the orchestrator process.',
+      '- Variants: **bare** Fastify (no CORS; for preflights, a plain `OPTIONS` route answering 204), **hand-written hook** (the same answers as ours written by hand in one global `onRequest` hook, bench/floor.js: the floor), **@fastify/cors** 11.4.3 and **ours** (fastify-cors-exact, `dist/esm`), each server in its own child process; the load generator (autocannon) is the orchestrator process.',
       '- Same options for both plugins: `credentials: true, methods: [GET, POST], allowedHeaders: [content-type, x-api-key], exposedHeaders: [x-request-id], maxAge: 600`. Allowlists: `https://appN.example.com`; the allowed request uses the middle entry (N = 50 of 100, 5000 of 10,000). The 1-origin list is passed to @fastify/cors as a string (a fixed origin, as ours compiles a one-item list). The 100 patterns `https://*.tenantN.example.com` are given to @fastify/cors as anchored RegExps `' + String(regexpList(1)[0]).replace('tenant0', 'tenantN') + '` (one or more labels, the same meaning); allowed origin `https://app.tenant50.example.com`.',
       '- Disallowed origin: `https://evil.example.net`. Preflights: `OPTIONS /api/items` with `Access-Control-Request-Method: POST` and `Access-Control-Request-Headers: content-type,x-api-key`. A rejected preflight is a 403 from ours; @fastify/cors never refuses one (204 without Access-Control-Allow-Origin).',
       '- Override: route `/api/partner` with `config.cors: { origin: [partner-a, partner-b], credentials: false, exposedHeaders: [x-partner] }`; both plugins read a route\'s `config.cors` (ours compiles it once at startup, @fastify/cors merges it into its options on each request). Measured: an allowed GET from partner-b. (For preflights @fastify/cors does not apply route config, its `OPTIONS *` route has none, so only the actual request is compared.)',
@@ -321,6 +329,7 @@ function report ({ opts, summary, micro, pinned, started, elapsed, loadStart, re
     parts.push(`## Server user-space CPU per request (µs), medians and per-round ratios\n\nThe same runs, user time only: the plugins' work is all in user space, while the kernel's share (loopback TCP, about half of the total here) is the noisiest part on a shared machine.\n\n${user}`)
     parts.push(`## Per-round ratios over quiet rounds only\n\nThe same runs, keeping only the rounds in which no variant's run shared the machine with more than ${opts.maxForeign} cores of other work (median (min–max) of the per-round ratios).\n\n${quiet}`)
   }
+  if (inProcess !== undefined) parts.push(inProcess)
   if (micro !== undefined) parts.push(`## Decision microbenchmark (no HTTP)\n\n${micro.markdown}`)
   parts.push(`## Targets (checked, not asserted)\n\n${targets(summary, micro)}`)
   return parts.join('\n\n') + '\n'
@@ -347,17 +356,17 @@ async function main () {
       pinned = canPin && pin(process.pid, 0)
       const configs = [...new Set(scenarios.map(s => s.config))]
       for (const config of configs) {
-        for (const variant of VARIANTS) {
+        for (const variant of BENCH_VARIANTS) {
           const server = await new Server(variant, config).ready()
           if (pinned) pin(server.child.pid, 1)
           servers.set(`${variant}/${config}`, server)
         }
       }
-      log(`bench: ${servers.size} servers up; ${scenarios.length} scenarios × ${VARIANTS.length} variants × ${opts.rounds} rounds, ${opts.amount} requests each${pinned ? ', pinned' : ''}`)
+      log(`bench: ${servers.size} servers up; ${scenarios.length} scenarios × ${BENCH_VARIANTS.length} variants × ${opts.rounds} rounds, ${opts.amount} requests each${pinned ? ', pinned' : ''}`)
 
       // Check that every variant answers each scenario as expected (equivalent configuration).
       for (const scenario of scenarios) {
-        for (const variant of VARIANTS) {
+        for (const variant of BENCH_VARIANTS) {
           const { status, headers } = await probe(servers.get(`${variant}/${scenario.config}`).port, scenario.request)
           const [wantStatus, wantAllowOrigin] = scenario.expect[variant]
           const hasAllowOrigin = headers['access-control-allow-origin'] !== undefined
@@ -372,7 +381,7 @@ async function main () {
       const firstWarmup = Math.max(opts.warmup * 3, opts.amount)
       log(`bench: initial warm-up, ${firstWarmup} requests per scenario and variant`)
       for (const scenario of scenarios) {
-        for (const variant of VARIANTS) await load(servers.get(`${variant}/${scenario.config}`), scenario.request, firstWarmup, opts.connections)
+        for (const variant of BENCH_VARIANTS) await load(servers.get(`${variant}/${scenario.config}`), scenario.request, firstWarmup, opts.connections)
       }
 
       const results = new Map(scenarios.map(s => [s.id, []]))
@@ -382,20 +391,20 @@ async function main () {
           let entry
           for (let attempt = 0; ; attempt++) {
             entry = {}
-            for (const variant of rotate(VARIANTS, round + index)) {
+            for (const variant of rotate(BENCH_VARIANTS, round + index)) {
               const run = await measure(servers.get(`${variant}/${scenario.config}`), scenario.request, opts)
               if (run.errors > 0 || run.responses !== opts.amount) throw new Error(`${scenario.id} on ${variant}: ${run.errors} errors, ${run.responses}/${opts.amount} responses`)
               const [wantStatus] = scenario.expect[variant]
               if (run.statuses[wantStatus] !== opts.amount) throw new Error(`${scenario.id} on ${variant}: statuses ${JSON.stringify(run.statuses)}, expected ${opts.amount} × ${wantStatus}`)
               entry[variant] = run
             }
-            const contended = VARIANTS.some(v => entry[v].foreign > opts.maxForeign)
+            const contended = BENCH_VARIANTS.some(v => entry[v].foreign > opts.maxForeign)
             if (!contended || attempt >= opts.retries) break
             retried++
-            log(`round ${round + 1}/${opts.rounds} ${scenario.id}: other processes used up to ${formatFixed(max(VARIANTS.map(v => entry[v].foreign)), 2)} cores, measuring again`)
+            log(`round ${round + 1}/${opts.rounds} ${scenario.id}: other processes used up to ${formatFixed(max(BENCH_VARIANTS.map(v => entry[v].foreign)), 2)} cores, measuring again`)
           }
           results.get(scenario.id).push(entry)
-          log(`round ${round + 1}/${opts.rounds} ${scenario.id.padEnd(36)} foreign ${VARIANTS.map(v => formatFixed(entry[v].foreign, 2)).join('/')} req/s ${VARIANTS.map(v => `${v} ${formatInt(entry[v].rps)}`).join(', ')}; CPU µs/req ${VARIANTS.map(v => `${v} ${formatFixed(entry[v].cpuPerRequest, 1)}`).join(', ')}`)
+          log(`round ${round + 1}/${opts.rounds} ${scenario.id.padEnd(36)} foreign ${BENCH_VARIANTS.map(v => formatFixed(entry[v].foreign, 2)).join('/')} req/s ${BENCH_VARIANTS.map(v => `${v} ${formatInt(entry[v].rps)}`).join(', ')}; CPU µs/req ${BENCH_VARIANTS.map(v => `${v} ${formatFixed(entry[v].cpuPerRequest, 1)}`).join(', ')}`)
         }
         log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
       }
@@ -405,8 +414,9 @@ async function main () {
     }
   }
 
+  const inProcess = opts.inprocess ? await runInProcess({ rounds: opts.rounds, warmup: opts.warmup, amount: opts.amount, only: opts.only, log }) : undefined
   const micro = opts.micro ? await runMicro({ passes: opts.microPasses, log }) : undefined
-  const markdown = report({ opts, summary, micro, pinned, started, loadStart, retried, elapsed: Date.now() - started.getTime() })
+  const markdown = report({ opts, summary, micro, inProcess, pinned, started, loadStart, retried, elapsed: Date.now() - started.getTime() })
   writeFileSync(opts.out, markdown)
   process.stdout.write(markdown)
   log(`bench: written to ${opts.out}`)

@@ -5,17 +5,17 @@
 // lib/policy/policy.ts compiles.
 import type { TObject } from '@sinclair/typebox'
 import { isToken } from '../spec/tokens.js'
-import { resolveOrigin, type OriginPolicy } from './origin-rules.js'
+import { resolveOrigin, type OriginOption } from './origin-rules.js'
 import { show } from './show-value.js'
 import { snapshot, type Snapshot } from './snapshot.js'
 import { checkKind, checkShape } from './shape.js'
 import { RouteOptionsSchema, type PluginOptions } from './schema.js'
 import type { Problem } from './errors.js'
 
-export type { OriginPolicy } from './origin-rules.js'
+export type { OriginOption } from './origin-rules.js'
 
 export interface ResolvedOptions {
-  origin: OriginPolicy
+  origin: OriginOption
   methods: string[] | undefined
   allowedHeaders: { any: boolean, names: string[] } | undefined
   exposedHeaders: string[]

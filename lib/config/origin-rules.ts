@@ -11,7 +11,7 @@ import type { Problem } from './errors.js'
 /** How long an origin function may take to answer before the origin is refused. */
 export const DEFAULT_ORIGIN_FUNCTION_TIMEOUT = 5000
 
-export interface MatcherParts {
+export interface OriginList {
   exact: string[]
   /** withinSuffixes: a public suffix lies beneath the pattern's domain, so each match is checked against the list at request time. */
   patterns: Array<Extract<OriginSetting, { kind: 'pattern' }> & { withinSuffixes: boolean }>
@@ -19,11 +19,11 @@ export interface MatcherParts {
   any: boolean
 }
 
-export type OriginPolicy =
+export type OriginOption =
   | { kind: 'off' }
   | { kind: 'any' }
   | { kind: 'single', origin: string }
-  | { kind: 'matcher', parts: MatcherParts }
+  | { kind: 'list', list: OriginList }
   | { kind: 'function', decide: OriginFunctionType, timeout: number }
 
 const WILDCARD_CREDENTIALS_ERROR =
@@ -31,7 +31,7 @@ const WILDCARD_CREDENTIALS_ERROR =
 
 const ANY_ORIGIN_FIX = 'list the origins you trust, or, if every origin really may, also set dangerouslyAllowAnyOriginWithCredentials: true'
 
-export function resolveOrigin (options: PluginOptions, credentials: boolean, problems: Problem[], warnings: string[]): OriginPolicy {
+export function resolveOrigin (options: PluginOptions, credentials: boolean, problems: Problem[], warnings: string[]): OriginOption {
   const origin = options.origin ?? '*'
   if (origin === false) return { kind: 'off' }
   if (typeof origin === 'function') return { kind: 'function', decide: origin, timeout: options.originFunctionTimeout ?? DEFAULT_ORIGIN_FUNCTION_TIMEOUT }
@@ -44,10 +44,10 @@ export function resolveOrigin (options: PluginOptions, credentials: boolean, pro
         fix: ANY_ORIGIN_FIX
       })
     }
-    return { kind: 'matcher', parts: { exact: [], patterns: [], regexps: [], any: true } }
+    return { kind: 'list', list: { exact: [], patterns: [], regexps: [], any: true } }
   }
   const items = Array.isArray(origin) ? origin : [origin]
-  const parts: MatcherParts = { exact: [], patterns: [], regexps: [], any: false }
+  const parts: OriginList = { exact: [], patterns: [], regexps: [], any: false }
   let wildcard = false
   items.forEach((item, index) => {
     const path = Array.isArray(origin) ? `origin[${index}]` : 'origin'
@@ -92,7 +92,7 @@ export function resolveOrigin (options: PluginOptions, credentials: boolean, pro
   })
   if (wildcard) return { kind: 'any' }
   if (parts.exact.length === 1 && items.length === 1) return { kind: 'single', origin: parts.exact[0] }
-  return { kind: 'matcher', parts }
+  return { kind: 'list', list: parts }
 }
 
 function publicSuffixProblem (path: string, suffix: string, fix: string): Problem {

@@ -1,18 +1,13 @@
-// The lookup structure that answers "is this origin allowed?" for a list of
-// exact origins, patterns and RegExps, without scanning the list.
+// An origin list (exact origins, patterns, RegExps) compiled into one test,
+// "is this origin on the list?", that never scans the list.
 import { isSerializedOrigin } from '../spec/origin.js'
-import type { MatcherParts } from '../config/origin-rules.js'
+import type { OriginList } from '../config/origin-rules.js'
 import { wholeOriginRegExp } from '../config/regexp-safety.js'
 import { publicSuffixOf } from '../config/public-suffix.js'
 
-/** Decides whether an origin that is not matched exactly is allowed. */
-export interface OriginMatcher {
-  /** Fast path: exact configured origins, checked before any validation (they were validated at startup). */
-  readonly exact: ReadonlySet<string>
-  allows (origin: string): boolean
-}
+export type OriginTest = (origin: string) => boolean
 
-export function buildMatcher (parts: MatcherParts): OriginMatcher {
+export function compileOriginList (parts: OriginList): OriginTest {
   const exact = new Set(parts.exact)
   // A pattern with public suffixes beneath its domain ('*.amazonaws.com') is
   // looked up in its own set and each match checked against the list; every
@@ -25,20 +20,18 @@ export function buildMatcher (parts: MatcherParts): OriginMatcher {
   const regexps = parts.regexps.map(wholeOriginRegExp)
   const any = parts.any
   // Only exact origins: a Set lookup says it all (a configured origin is valid by construction).
-  if (!any && !hasPatterns && !hasGuarded && regexps.length === 0) return { exact, allows: (origin: string) => exact.has(origin) }
-  return {
-    exact,
-    allows (origin: string): boolean {
-      if (exact.has(origin)) return true
-      if (!isSerializedOrigin(origin)) return false
-      if (any) return true
-      if (hasPatterns && matchesPattern(patterns, origin) !== -1) return true
-      if (hasGuarded && matchesWithinSuffixes(guarded, origin)) return true
-      for (let i = 0; i < regexps.length; i++) {
-        if (regexps[i].test(origin)) return true
-      }
-      return false
+  if (!any && !hasPatterns && !hasGuarded && regexps.length === 0) return (origin) => exact.has(origin)
+  // Exact origins first, before any validation: they were validated at startup.
+  if (any) return (origin) => exact.has(origin) || isSerializedOrigin(origin)
+  return (origin) => {
+    if (exact.has(origin)) return true
+    if (!isSerializedOrigin(origin)) return false
+    if (hasPatterns && matchesPattern(patterns, origin) !== -1) return true
+    if (hasGuarded && matchesWithinSuffixes(guarded, origin)) return true
+    for (let i = 0; i < regexps.length; i++) {
+      if (regexps[i].test(origin)) return true
     }
+    return false
   }
 }
 

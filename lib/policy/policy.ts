@@ -1,29 +1,40 @@
 // Compiles resolved options into a Policy: every header value joined, every
-// lookup structure built, once. Requests only read a Policy.
+// lookup structure built, the origin decision made a closure, once. Requests
+// only read a Policy and call its closures.
 import type { FastifyRequest } from 'fastify'
-import { buildMatcher, type OriginMatcher } from './origin-matcher.js'
-import type { OriginPolicy, ResolvedOptions } from '../config/options.js'
-import { callOriginFunction, type OriginFunctionRule } from './origin-function.js'
+import { compileOriginList } from './origin-matcher.js'
+import type { OriginOption, ResolvedOptions } from '../config/options.js'
+import { callOriginFunction } from './origin-function.js'
+import { scriptOnlyHeaders } from '../spec/request-classification.js'
 
-export type OriginRule =
-  /** '*' or one exact origin: the same Access-Control-Allow-Origin on every response, no Vary. */
-  | { kind: 'static', value: string, allows: (origin: string) => boolean }
-  | { kind: 'matcher', matcher: OriginMatcher }
-  | OriginFunctionRule
+/**
+ * The origin decision: the Access-Control-Allow-Origin value to send, or
+ * undefined when the origin is refused; a Promise only for an async origin function.
+ */
+export type AllowOrigin = (origin: string, request: FastifyRequest) => string | undefined | Promise<string | undefined>
 
 export type HeaderRule =
   | { kind: 'reflect' }
   | { kind: 'list', any: boolean, names: ReadonlySet<string>, value: string }
 
+type Headers = ReadonlyArray<readonly [string, string]>
+
 export interface Policy {
-  readonly origin: OriginRule | undefined // undefined: CORS is off
+  /** undefined: CORS is off. */
+  readonly allow: AllowOrigin | undefined
   readonly credentials: boolean
   /** Whether the answer depends on the request's Origin, so every response must say Vary: Origin. */
   readonly varyOnOrigin: boolean
   /** Headers of an allowed actual response other than Access-Control-Allow-Origin. */
-  readonly actualHeaders: ReadonlyArray<readonly [string, string]>
+  readonly actualHeaders: Headers
+  /**
+   * Headers of an actual response whose origin is not granted (refused, or no
+   * Origin): with '*' or one exact origin, the same answer as a granted one
+   * (Access-Control-Allow-Origin included), so that it need not vary; else none.
+   */
+  readonly ungrantedHeaders: Headers
   /** Headers of a successful preflight other than -Allow-Origin, -Methods and -Headers. */
-  readonly preflightHeaders: ReadonlyArray<readonly [string, string]>
+  readonly preflightHeaders: Headers
   /** undefined: the method the route answers. */
   readonly methods: ReadonlySet<string> | undefined
   readonly headers: HeaderRule
@@ -36,22 +47,34 @@ export interface Policy {
   readonly rejectDisallowed: boolean
   /** Refuse a cross-origin request that needed a preflight when this policy refuses its origin or method. */
   readonly checkActualRequests: boolean
+  /** The request headers that make a request preflight-only (lower-case): the built-in ones and allowedHeaders'. */
+  readonly scriptOnlyHeaders: readonly string[]
   readonly allowPrivateNetwork: boolean
   readonly debug: boolean
 }
 
-function compileOrigin (origin: OriginPolicy): OriginRule | undefined {
-  switch (origin.kind) {
-    case 'off': return undefined
-    case 'any': return { kind: 'static', value: '*', allows: () => true }
-    case 'single': return { kind: 'static', value: origin.origin, allows: (candidate) => candidate === origin.origin }
-    case 'matcher': return { kind: 'matcher', matcher: buildMatcher(origin.parts) }
-    case 'function': return { kind: 'function', decide: origin.decide, timeout: origin.timeout }
+/** The origin decision, and the one Access-Control-Allow-Origin value every response gets, if there is one. */
+function compileOrigin (option: OriginOption): { allow: AllowOrigin | undefined, fixed: string | undefined } {
+  switch (option.kind) {
+    case 'off': return { allow: undefined, fixed: undefined }
+    case 'any': return { allow: () => '*', fixed: '*' }
+    case 'single': {
+      const only = option.origin
+      return { allow: (origin) => origin === only ? only : undefined, fixed: only }
+    }
+    case 'list': {
+      const listed = compileOriginList(option.list)
+      return { allow: (origin) => listed(origin) ? origin : undefined, fixed: undefined }
+    }
+    case 'function': {
+      const rule = { kind: 'function', decide: option.decide, timeout: option.timeout } as const
+      return { allow: (origin, request) => callOriginFunction(rule, origin, request), fixed: undefined }
+    }
   }
 }
 
 export function compilePolicy (options: ResolvedOptions): Policy {
-  const origin = compileOrigin(options.origin)
+  const { allow, fixed } = compileOrigin(options.origin)
   const credentials: Array<[string, string]> = options.credentials ? [['access-control-allow-credentials', 'true']] : []
   const actualHeaders = [...credentials]
   if (options.exposedHeaders.length > 0) actualHeaders.push(['access-control-expose-headers', options.exposedHeaders.join(', ')])
@@ -66,15 +89,16 @@ export function compilePolicy (options: ResolvedOptions): Policy {
 
   // A static '*' or single origin is the same for every request, unless a
   // refusal (rejectDisallowed) makes the status depend on the Origin.
-  const varyOnOrigin = origin !== undefined && (origin.kind !== 'static' || (options.rejectDisallowed && origin.value !== '*'))
+  const varyOnOrigin = allow !== undefined && (fixed === undefined || (options.rejectDisallowed && fixed !== '*'))
   const preflightVary = [...(varyOnOrigin ? ['Origin'] : []), ...(headers.kind === 'reflect' ? ['Access-Control-Request-Headers'] : [])]
   return {
-    origin,
+    allow,
     credentials: options.credentials,
     varyOnOrigin,
     preflightVary,
     preflightVaryValue: preflightVary.join(', '),
     actualHeaders,
+    ungrantedHeaders: fixed === undefined ? [] : [['access-control-allow-origin', fixed], ...actualHeaders],
     preflightHeaders,
     // '*' (allowed without credentials) lets any method the route answers through.
     methods: options.methods === undefined || options.methods.includes('*') ? undefined : new Set(options.methods),
@@ -84,19 +108,8 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     preflightContinue: options.preflightContinue,
     rejectDisallowed: options.rejectDisallowed,
     checkActualRequests: options.checkActualRequests,
+    scriptOnlyHeaders: scriptOnlyHeaders(allowed?.names ?? []),
     allowPrivateNetwork: options.allowPrivateNetwork,
     debug: options.debug
-  }
-}
-
-/**
- * Decides an origin under a non-static rule. Returns the Access-Control-Allow-Origin
- * value, or undefined when refused; a Promise only for an async origin function.
- */
-export function allowedOrigin (rule: OriginRule, origin: string, request: FastifyRequest): string | undefined | Promise<string | undefined> {
-  switch (rule.kind) {
-    case 'static': return rule.allows(origin) ? rule.value : undefined
-    case 'matcher': return rule.matcher.allows(origin) ? origin : undefined
-    case 'function': return callOriginFunction(rule, origin, request)
   }
 }

@@ -4,7 +4,7 @@
 // of the not-found handler's scope, which is also the one that answers the
 // preflights of requests no route answers.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { handleActual } from './actual.js'
+import { handleActual, handleDisabled } from './actual.js'
 import { handlePreflight } from './preflight.js'
 import type { Registry } from '../routing/registry.js'
 import { kClaimed, kVaryOrigin } from '../symbols.js'
@@ -28,7 +28,9 @@ export function requestHandler (scope: Scope, registry: Registry) {
       return handlePreflight(registry, request, reply, done)
     }
     // A not-found request: the policy of the scope whose not-found handler answers it.
-    handleActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
+    const policy = route === undefined ? scope.policy : route.policy
+    if (policy?.allow === undefined) return handleDisabled(policy ?? scope.policy, request, reply, done)
+    handleActual(policy, request, reply, done)
   }
 }
 

@@ -5,41 +5,45 @@
 // answers it: the page then reads the 404 instead of a CORS error.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from '../spec/origin.js'
-import { allowedOrigin, type HeaderRule, type Policy } from '../policy/policy.js'
+import type { HeaderRule, Policy } from '../policy/policy.js'
 import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from '../symbols.js'
 import { isToken, parseHeaderList } from '../spec/tokens.js'
 import { addVary } from '../spec/vary.js'
 
-type HeaderVerdict = { ok: true, value: string | undefined } | { ok: false, reason: Reason, granted: string | undefined }
+/** A refused method or Access-Control-Request-Headers: why, and the requested names that are allowed (for debug answers). */
+interface HeaderRefusal { readonly reason: Reason, readonly granted: string | undefined }
 
 const AUTHORIZATION = 'authorization'
 const NO_ROUTE = Object.freeze({ corsReason: 'no-route' })
 const ACCEPT_VERSION = 'accept-version'
+const MALFORMED: Record<'too-long' | 'too-many' | 'malformed', HeaderRefusal> = {
+  'too-long': { reason: 'headers-too-long', granted: undefined },
+  'too-many': { reason: 'too-many-headers', granted: undefined },
+  malformed: { reason: 'malformed-headers', granted: undefined }
+}
+const METHOD_REFUSED: HeaderRefusal = { reason: 'method-not-allowed', granted: undefined }
 
-function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): HeaderVerdict {
-  if (requested === undefined) return { ok: true, value: rule.kind === 'list' ? rule.value : undefined }
+/** The Access-Control-Allow-Headers value (undefined: none to send), or why the requested headers are refused. */
+function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): string | undefined | HeaderRefusal {
+  if (requested === undefined) return rule.kind === 'list' ? rule.value : undefined
   const parsed = parseHeaderList(requested)
-  if (!parsed.ok) {
-    const reason = parsed.reason === 'too-long' ? 'headers-too-long' : parsed.reason === 'too-many' ? 'too-many-headers' : 'malformed-headers'
-    return { ok: false, reason, granted: undefined }
-  }
+  if (!parsed.ok) return MALFORMED[parsed.reason]
   const names = parsed.names
-  if (rule.kind === 'reflect') return { ok: true, value: names.length > 0 ? names.join(',') : undefined }
+  if (rule.kind === 'reflect') return names.length > 0 ? names.join(',') : undefined
   for (let i = 0; i < names.length; i++) {
     const name = names[i]
     // Per the spec, '*' never covers Authorization: it must be listed by name.
     if (!rule.names.has(name) && !(rule.any && name !== AUTHORIZATION)) {
-      return { ok: false, reason: 'header-not-allowed', granted: names.filter(n => rule.names.has(n) || (rule.any && n !== AUTHORIZATION)).join(',') || undefined }
+      return { reason: 'header-not-allowed', granted: names.filter(n => rule.names.has(n) || (rule.any && n !== AUTHORIZATION)).join(',') || undefined }
     }
   }
-  return { ok: true, value: rule.value }
+  return rule.value
 }
 
 export function handlePreflight (registry: Registry, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const method = request.headers['access-control-request-method'] as string
-  const origin = request.headers.origin as string
   const requestedHeaders = request.headers['access-control-request-headers'] as string | undefined
   // Every route of the method and every not-found answer may share one record: then the URL changes nothing.
   const uniform = debugEnabled(request) ? undefined : registry.uniformRecord(method)
@@ -57,35 +61,36 @@ export function handlePreflight (registry: Registry, request: FastifyRequest, re
       request.log.debug(NO_ROUTE, 'CORS preflight for a request no route answers: answered with the not-found policy, so that the page reads the 404')
     }
   }
-  if (policy === undefined || policy.origin === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
+  const allow = policy?.allow
+  if (policy === undefined || allow === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
   if (!policy.preflight) return done()
   const decided = policy
-  const allowOrigin = allowedOrigin(decided.origin!, origin, request)
+  const allowOrigin = allow(request.headers.origin as string, request)
   if (allowOrigin instanceof Promise) {
-    allowOrigin.then(value => settle(decided, value, method, requestedHeaders, request, reply, done))
+    allowOrigin.then(value => settle(decided, value, request, reply, done))
   } else {
-    settle(decided, allowOrigin, method, requestedHeaders, request, reply, done)
+    settle(decided, allowOrigin, request, reply, done)
   }
 }
 
-function settle (policy: Policy, allowOrigin: string | undefined, method: string, requestedHeaders: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+function settle (policy: Policy, allowOrigin: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   addPreflightVary(reply, policy)
-  if (allowOrigin === undefined) return refuse(request, reply, 'preflight', refusalReason(request.headers.origin as string))
+  const headers = request.headers
+  if (allowOrigin === undefined) return refuse(request, reply, 'preflight', refusalReason(headers.origin as string))
+  const method = headers['access-control-request-method'] as string
   // The route answers the method it was found for; an explicit list narrows that.
-  const methodAllowed = isToken(method) && (policy.methods === undefined || policy.methods.has(method))
-  const headers = methodAllowed ? checkRequestedHeaders(policy.headers, requestedHeaders) : undefined
-  if (headers === undefined || !headers.ok) {
-    const reason = headers === undefined ? 'method-not-allowed' : headers.reason
-    if (policy.debug) return refuseForDebugging(policy, allowOrigin, methodAllowed ? method : undefined, headers?.granted, reason, request, reply)
-    return refuse(request, reply, 'preflight', reason)
+  if (!isToken(method) || (policy.methods !== undefined && !policy.methods.has(method))) {
+    return refuseHeaders(policy, allowOrigin, METHOD_REFUSED, request, reply)
   }
+  const allowHeaders = checkRequestedHeaders(policy.headers, headers['access-control-request-headers'])
+  if (typeof allowHeaders === 'object') return refuseHeaders(policy, allowOrigin, allowHeaders, request, reply)
   reply.header('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders
   for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1])
   // The requested method alone: another method at this URL may be another route, with another policy.
   reply.header('access-control-allow-methods', method)
-  if (headers.value !== undefined) reply.header('access-control-allow-headers', headers.value)
-  if (policy.allowPrivateNetwork && request.headers['access-control-request-private-network'] === 'true') {
+  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
+  if (policy.allowPrivateNetwork && headers['access-control-request-private-network'] === 'true') {
     reply.header('access-control-allow-private-network', 'true')
   }
   if (policy.preflightContinue) {
@@ -97,17 +102,20 @@ function settle (policy: Policy, allowOrigin: string | undefined, method: string
 }
 
 /**
- * Debug: a 2xx carrying the allowed origin and what was checked, so that
- * Chromium's console names the method or header instead of "HTTP ok status".
- * 200 rather than optionsSuccessStatus: a 204 would drop the reason from the body.
+ * A refused method or header list: a 403, or, with `debug`, a 2xx carrying the
+ * allowed origin and what was checked, so that Chromium's console names the
+ * method or header instead of "HTTP ok status". 200 rather than
+ * optionsSuccessStatus: a 204 would drop the reason from the body.
  */
-function refuseForDebugging (policy: Policy, allowOrigin: string, allowMethod: string | undefined, allowHeaders: string | undefined, reason: Reason, request: FastifyRequest, reply: FastifyReply): void {
-  logRefusal(request, 'preflight', reason)
+function refuseHeaders (policy: Policy, allowOrigin: string, refusal: HeaderRefusal, request: FastifyRequest, reply: FastifyReply): void {
+  if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
+  logRefusal(request, 'preflight', refusal.reason)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
-  if (allowMethod !== undefined) reply.header('access-control-allow-methods', allowMethod)
-  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
-  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${reason}`)
+  // The method was allowed when the headers are what is refused.
+  if (refusal !== METHOD_REFUSED) reply.header('access-control-allow-methods', request.headers['access-control-request-method'] as string)
+  if (refusal.granted !== undefined) reply.header('access-control-allow-headers', refusal.granted)
+  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
 }
 
 function addPreflightVary (reply: FastifyReply, policy: Policy): void {

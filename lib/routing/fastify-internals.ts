@@ -6,7 +6,7 @@
 // behave as this module expects: a Fastify release that changes one fails the
 // app's startup with a message naming that version, instead of refusing every
 // preflight at run time. test/routing/fastify-internals.test.ts pins each one.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import createError from '@fastify/error'
 import { ERROR_CODES } from '../config/errors.js'
@@ -251,4 +251,26 @@ function changed (app: FastifyInstance, what: string): Error {
   return new FastifyInternalsError(
     `fastify-cors-exact cannot read ${what} in Fastify ${app.version}: this Fastify changed an internal the plugin relies on to know which route answers a request, so it cannot answer preflights correctly. Fix: use a Fastify version within the plugin's peerDependencies range, or upgrade fastify-cors-exact to a release that supports Fastify ${app.version}.`
   )
+}
+
+/** The description of the symbol under which a Fastify request keeps its route's context (lib/request.js). */
+const ROUTE_CONTEXT = 'fastify.context'
+
+type ConfigReader = (request: FastifyRequest) => object | undefined
+
+const publicConfig: ConfigReader = request => request.routeOptions.config
+
+/**
+ * How to read a request's route config. `request.routeOptions` is a getter
+ * that builds a 12-field object (and asks for the version constraint
+ * strategy) on each call; the route's context, which holds the same config
+ * object, is one property read away. Chosen on one request: the context's
+ * config must be the very object routeOptions returns, else routeOptions it is.
+ */
+export function routeConfigReader (request: FastifyRequest): ConfigReader {
+  const symbol = Object.getOwnPropertySymbols(request).find(candidate => candidate.description === ROUTE_CONTEXT)
+  if (symbol === undefined) return publicConfig
+  const context = (request as unknown as Record<symbol, { config?: object } | undefined>)[symbol]
+  if (context === undefined || context.config !== request.routeOptions.config) return publicConfig
+  return request => (request as unknown as Record<symbol, { config?: object }>)[symbol].config
 }

@@ -17,7 +17,7 @@ import { alreadyRegisteredError } from '../config/errors.js'
 import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { kRouteCors } from '../symbols.js'
-import { instanceChain, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
+import { instanceChain, routeConfigReader, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
 
 /** What the plugin knows of one route, or of one not-found handler. */
 export interface RouteCors {
@@ -110,7 +110,14 @@ export class Registry {
 
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
-    return routeCorsOf(request.routeOptions.config)
+    const config = this.configOf(request)
+    return config === undefined ? undefined : routeCorsOf(config)
+  }
+
+  /** Reads a request's route config; chosen on the first request (fastify-internals.ts). */
+  private configOf = (request: FastifyRequest): object | undefined => {
+    this.configOf = routeConfigReader(request)
+    return this.configOf(request)
   }
 
   /**

@@ -1,32 +1,129 @@
-// What a browser sends: preflights themselves, and which requests it sends
-// only after a successful preflight
-// (https://fetch.spec.whatwg.org/#cors-preflight-fetch): a method other than
-// GET, HEAD and POST, or a Content-Type that is not CORS-safelisted. Other
-// request headers also call for a preflight, but proxies add their own, so the
-// plugin does not judge a request by them.
+// What a browser sends, from the Fetch Standard: preflights themselves, and
+// which requests it sends only after a successful preflight
+// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, step "CORS-preflight
+// fetch" of https://fetch.spec.whatwg.org/#http-fetch): a method that is not
+// CORS-safelisted, or a header list with a CORS-unsafe request-header name.
+//
+// Request headers are judged by name, not by "any header that is not
+// safelisted": proxies and CDNs add their own (X-Forwarded-For, traceparent,
+// CF-Ray...) to simple requests, and such a request must not look like one
+// that was preflighted. So a header triggers the check only when it is one
+// that pages set from scripts (`SCRIPT_ONLY_HEADERS`, and the names a policy
+// lists in allowedHeaders), never a forbidden name (the browser's own), never
+// a CORS-safelisted name, never a name proxies add (`isProxyHeader`).
 import type { FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-
-const SAFELISTED_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
-/** https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte */
-const UNSAFE_BYTE = /[\x00-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/ // eslint-disable-line no-control-regex
 
 /** A preflight: OPTIONS with both Origin and Access-Control-Request-Method; any other OPTIONS is an ordinary request. */
 export function isPreflight (method: string | undefined, headers: IncomingHttpHeaders): boolean {
   return method === 'OPTIONS' && headers['access-control-request-method'] !== undefined && headers.origin !== undefined
 }
 
+/** https://fetch.spec.whatwg.org/#cors-safelisted-method */
+export function isSafelistedMethod (method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'POST'
+}
+
+/** https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte */
+const UNSAFE_BYTE = /[\x00-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/ // eslint-disable-line no-control-regex
+/** https://fetch.spec.whatwg.org/#http-whitespace: tab, LF, CR and space, and nothing else (not U+00A0, not U+FEFF). */
+const LEADING_HTTP_WHITESPACE = /^[\t\n\r ]+/
+const TRAILING_HTTP_WHITESPACE = /[\t\n\r ]+$/
+/** https://mimesniff.spec.whatwg.org/#http-token-code-point */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const SAFELISTED_ESSENCES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
+
+/**
+ * The essence ("type/subtype", lower-cased) of a MIME type, or undefined when
+ * https://mimesniff.spec.whatwg.org/#parse-a-mime-type fails. Parameters never
+ * make parsing fail (a bad one is skipped), so only type and subtype are read.
+ */
+export function mimeEssence (value: string): string | undefined {
+  const input = value.replace(LEADING_HTTP_WHITESPACE, '').replace(TRAILING_HTTP_WHITESPACE, '')
+  const slash = input.indexOf('/')
+  if (slash === -1) return undefined
+  const type = input.slice(0, slash)
+  const semicolon = input.indexOf(';', slash + 1)
+  const subtype = input.slice(slash + 1, semicolon === -1 ? input.length : semicolon).replace(TRAILING_HTTP_WHITESPACE, '')
+  if (!HTTP_TOKEN.test(type) || !HTTP_TOKEN.test(subtype)) return undefined
+  return `${type}/${subtype}`.toLowerCase()
+}
+
 /** https://fetch.spec.whatwg.org/#cors-safelisted-request-header, for Content-Type. */
 export function isSafelistedContentType (value: string): boolean {
   if (value.length > 128 || UNSAFE_BYTE.test(value)) return false
-  const end = value.indexOf(';')
-  const essence = (end === -1 ? value : value.slice(0, end)).trim().toLowerCase()
-  return SAFELISTED_TYPES.has(essence)
+  const essence = mimeEssence(value)
+  return essence !== undefined && SAFELISTED_ESSENCES.has(essence)
 }
 
-export function needsPreflight (request: FastifyRequest): boolean {
-  const method = request.method
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return true
-  const type = request.headers['content-type']
-  return type !== undefined && !isSafelistedContentType(type)
+/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header: the names whose values browsers may send without a preflight. */
+const SAFELISTED_NAMES = new Set(['accept', 'accept-language', 'content-language', 'content-type', 'range'])
+
+/** https://fetch.spec.whatwg.org/#forbidden-request-header: names only the browser sets (lower-case). */
+const FORBIDDEN_NAMES = new Set([
+  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
+  'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin',
+  'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via'
+])
+
+export function isForbiddenHeaderName (name: string): boolean {
+  return FORBIDDEN_NAMES.has(name) || name.startsWith('proxy-') || name.startsWith('sec-')
+}
+
+/** Names that reverse proxies, load balancers, CDNs and tracing add to requests on their way. */
+const PROXY_NAMES = new Set([
+  'forwarded', 'via', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip', 'client-ip',
+  'traceparent', 'tracestate', 'baggage', 'b3', 'x-request-id', 'x-correlation-id', 'request-id', 'x-amzn-trace-id',
+  'x-cloud-trace-context', 'x-scheme', 'cdn-loop', 'x-original-url', 'x-original-host', 'x-original-uri', 'x-rewrite-url'
+])
+const PROXY_PREFIXES = ['x-forwarded-', 'cf-', 'x-b3-', 'x-envoy-', 'fastly-', 'x-amz-cf-', 'x-azure-', 'x-vercel-', 'x-appengine-', 'akamai-', 'x-akamai-', 'x-datadog-']
+
+export function isProxyHeader (name: string): boolean {
+  if (PROXY_NAMES.has(name)) return true
+  for (const prefix of PROXY_PREFIXES) if (name.startsWith(prefix)) return true
+  return false
+}
+
+/**
+ * Request headers that pages set from scripts and browsers never send by
+ * themselves: a request carrying one was preflighted (the "a custom header
+ * requires a preflight" CSRF defence rests on that).
+ */
+export const SCRIPT_ONLY_HEADERS: readonly string[] = ['authorization', 'x-requested-with', 'x-csrf-token', 'x-xsrf-token', 'x-api-key']
+
+/**
+ * The lower-case header names that make a cross-origin request preflight-only:
+ * `SCRIPT_ONLY_HEADERS` and the given names (a policy's allowedHeaders), less
+ * the names a page cannot set or sends without a preflight, and those proxies add.
+ */
+export function scriptOnlyHeaders (listed: readonly string[]): readonly string[] {
+  const names = new Set(SCRIPT_ONLY_HEADERS)
+  for (const name of listed) {
+    const lower = name.toLowerCase()
+    if (!SAFELISTED_NAMES.has(lower) && !isForbiddenHeaderName(lower) && !isProxyHeader(lower)) names.add(lower)
+  }
+  return [...names]
+}
+
+/**
+ * Whether a browser sends this request only after a successful preflight: a
+ * method that is not CORS-safelisted, a Content-Type that is not, or one of
+ * `scriptOnly` (see `scriptOnlyHeaders`). Sec-Fetch-Mode, which pages cannot
+ * set, says when the browser sent it as a navigation or in no-cors mode,
+ * where scripts cannot add headers (a no-cors request carries only
+ * https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header-name):
+ * such a header then came from elsewhere.
+ */
+export function needsPreflight (request: FastifyRequest, scriptOnly: readonly string[]): boolean {
+  if (!isSafelistedMethod(request.method)) return true
+  const headers = request.headers
+  const type = headers['content-type']
+  if (type !== undefined && !isSafelistedContentType(type)) return true
+  for (let i = 0; i < scriptOnly.length; i++) {
+    if (headers[scriptOnly[i]] !== undefined) {
+      const mode = headers['sec-fetch-mode']
+      return mode !== 'navigate' && mode !== 'no-cors'
+    }
+  }
+  return false
 }

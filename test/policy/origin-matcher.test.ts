@@ -1,11 +1,12 @@
 import { test } from 'tap'
 import { parseOriginSetting } from '../../lib/config/origin-settings.js'
-import type { MatcherParts } from '../../lib/config/origin-rules.js'
-import { buildMatcher } from '../../lib/policy/origin-matcher.js'
+import type { OriginList } from '../../lib/config/origin-rules.js'
+import { compileOriginList } from '../../lib/policy/origin-matcher.js'
 import { suffixBeneath } from '../../lib/config/public-suffix.js'
 
-function matcher (parts: Partial<MatcherParts>) {
-  return buildMatcher({ exact: [], patterns: [], regexps: [], any: false, ...parts })
+function matcher (parts: Partial<OriginList>) {
+  const allows = compileOriginList({ exact: [], patterns: [], regexps: [], any: false, ...parts })
+  return { allows }
 }
 
 function patterns (...values: string[]) {

@@ -203,16 +203,18 @@ test('rejectDisallowed with a single exact origin or a function', async t => {
   t.equal((await get(fn, '/', 'https://a.com')).statusCode, 200)
 })
 
-test('rejectDisallowed recognises same-origin requests behind a trusted proxy', async t => {
+test('behind a trusted proxy, same-origin requests are told by Sec-Fetch-Site or Host, never by X-Forwarded-*', async t => {
   const app = Fastify({ trustProxy: true })
   await app.register(cors, { origin: ['https://a.com', 'https://b.com'], rejectDisallowed: true })
   app.get('/', async () => 'ok')
   const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }
-  t.equal((await get(app, '/', 'https://api.example.com', { headers: proxied })).statusCode, 200)
-  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'x-forwarded-host': 'api.example.com:443' } })).statusCode, 200, 'default port')
-  t.equal((await get(app, '/', 'https://API.example.com', { headers: proxied })).statusCode, 403, 'the Origin must be exact')
-  t.equal((await get(app, '/', 'http://api.example.com', { headers: proxied })).statusCode, 403, 'another scheme is another origin')
-  t.equal((await get(app, '/', 'https://api.example.com:8443', { headers: { ...proxied, 'x-forwarded-host': 'api.example.com:8443' } })).statusCode, 200, 'explicit port')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: proxied })).statusCode, 403, 'a page can set X-Forwarded-*: it proves nothing')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'sec-fetch-site': 'same-origin' } })).statusCode, 200, 'Sec-Fetch-Site, which pages cannot set')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, 'sec-fetch-site': 'cross-site' } })).statusCode, 403)
+  t.equal((await get(app, '/', 'http://api.example.com', { headers: { ...proxied, host: 'api.example.com' } })).statusCode, 200, 'Host and the connection\'s scheme')
+  t.equal((await get(app, '/', 'https://api.example.com', { headers: { ...proxied, host: 'api.example.com' } })).statusCode, 403, 'the connection is plain HTTP, whatever X-Forwarded-Proto says')
+  t.equal((await get(app, '/', 'http://api.example.com:8080', { headers: { host: 'API.example.com:8080' } })).statusCode, 200, 'explicit port, Host case-insensitive')
+  t.equal((await get(app, '/', 'http://API.example.com', { headers: { host: 'api.example.com' } })).statusCode, 403, 'the Origin must be exact')
 })
 
 test('refusals are logged once at debug level with the reason and the request id', async t => {
@@ -224,4 +226,76 @@ test('refusals are logged once at debug level with the reason and the request id
   const refusals = lines.filter(line => line.corsReason !== undefined)
   t.equal(refusals.length, 1)
   t.match(refusals[0], { level: 20, corsReason: 'origin-not-allowed', reqId: String, msg: 'CORS request refused: origin-not-allowed (the origin is not in the allowlist)' })
+})
+
+// Issue 14: "A custom header requires a preflight" is a CSRF defence many apps rely on.
+test('a cross-origin text/plain POST carrying a header only scripts set is refused before later hooks and the handler when its origin is refused', async t => {
+  let handled = 0
+  let hooked = 0
+  const app = Fastify()
+  await app.register(cors, { origin: ['https://app.example.com'], allowedHeaders: ['x-tenant', 'content-type', 'x-forwarded-for'] })
+  app.addHook('onRequest', async () => { hooked++ })
+  app.post('/account', async () => { handled++; return 'ok' })
+  await app.ready()
+  const post = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/account', payload: 'a=1', headers: { 'content-type': 'text/plain', ...headers } })
+  for (const name of ['x-requested-with', 'x-csrf-token', 'x-xsrf-token', 'authorization', 'x-api-key', 'X-Tenant']) {
+    const refused = await post({ origin: 'https://evil.example', [name]: '1' })
+    t.equal(refused.statusCode, 403, `${name} makes it preflight-only`)
+    t.equal(refused.body, 'CORS request refused: origin-not-allowed')
+  }
+  t.equal(handled, 0, 'the handler never ran')
+  t.equal(hooked, 0, 'nor did a later onRequest hook')
+  const proxyAdded = { 'x-forwarded-for': '1.2.3.4', 'x-forwarded-host': 'api.test', forwarded: 'for=1.2.3.4', via: '1.1 cdn', 'x-real-ip': '1.2.3.4', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=b', 'x-request-id': 'r', 'x-amzn-trace-id': 'Root=1', 'cf-ray': 'x', 'cf-connecting-ip': '1.2.3.4' }
+  t.equal((await post({ origin: 'https://evil.example', ...proxyAdded })).statusCode, 200, 'headers proxies and CDNs add never make it preflight-only, even when listed in allowedHeaders')
+  t.equal((await post({ origin: 'https://evil.example', 'x-requested-with': 'x', 'sec-fetch-mode': 'navigate' })).statusCode, 200, 'a navigation (a form post): scripts cannot add headers to it')
+  t.equal((await post({ origin: 'https://app.example.com', 'x-requested-with': 'x' })).statusCode, 200, 'an allowed origin passes')
+  t.equal((await post({ 'x-requested-with': 'x' })).statusCode, 200, 'an Origin-less request passes')
+  t.equal((await post({ origin: 'http://localhost', 'x-requested-with': 'x' })).statusCode, 200, 'a same-origin request passes (inject Host localhost:80)')
+  t.equal(handled, 5)
+})
+
+test('a header only scripts set is checked against the route\'s policy: methods, cors: false, checkActualRequests: false', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: ['https://app.example.com'], methods: ['GET'] })
+  app.post('/', async () => 'ok')
+  app.post('/off', { config: { cors: false } }, async () => 'ok')
+  app.post('/unchecked', { config: { cors: { checkActualRequests: false } } }, async () => 'ok')
+  await app.ready()
+  const post = (url: string, headers: Record<string, string>) => app.inject({ method: 'POST', url, headers })
+  const from = { origin: 'https://app.example.com' }
+  t.equal((await post('/', { ...from, 'x-requested-with': 'x' })).statusCode, 403, 'POST outside methods, with a custom header: never approved by a preflight')
+  t.equal((await post('/', from)).statusCode, 200, 'a simple POST outside methods is not preflight-only')
+  t.equal((await post('/off', { ...from, authorization: 'Bearer x' })).body, 'CORS request refused: cors-disabled')
+  t.equal((await post('/off', from)).statusCode, 200)
+  t.equal((await post('/unchecked', { origin: 'https://evil.example', authorization: 'Bearer x' })).statusCode, 200)
+})
+
+// Issue 14: Content-Type classification as Fetch's "parse a MIME type", not String.prototype.trim().
+test('a POST whose Content-Type is text/plain followed or preceded by U+00A0 is preflight-only: refused for a refused origin', async t => {
+  let handled = 0
+  const app = Fastify()
+  await app.register(cors, { origin: ['https://app.example.com'] })
+  app.post('/', async () => { handled++; return 'ok' })
+  await app.ready()
+  const post = (type: string) => app.inject({ method: 'POST', url: '/', headers: { origin: 'https://evil.example', 'content-type': type } })
+  for (const type of ['text/plain\u00a0', '\u00a0text/plain', 'multipart/form-data\u00a0; boundary=x']) {
+    t.equal((await post(type)).statusCode, 403, JSON.stringify(type))
+  }
+  t.equal(handled, 0)
+  t.equal((await post('text/plain; charset=utf-8')).statusCode, 200, 'a safelisted Content-Type is a simple request')
+})
+
+// Issue 14: X-Forwarded-Host/X-Forwarded-Proto, which a page can set, made a cross-origin DELETE same-origin under trustProxy.
+test('under trustProxy, X-Forwarded-Host and X-Forwarded-Proto set by a page do not make a cross-origin DELETE same-origin', async t => {
+  let handled = 0
+  const app = Fastify({ trustProxy: true })
+  await app.register(cors, { origin: ['https://app.example.com'] })
+  app.delete('/account', async () => { handled++; return 'ok' })
+  await app.ready()
+  const del = (headers: Record<string, string>) => app.inject({ method: 'DELETE', url: '/account', headers: { host: 'api.example.com', ...headers } })
+  const refused = await del({ origin: 'https://evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' })
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.body, 'CORS request refused: origin-not-allowed')
+  t.equal(handled, 0)
+  t.equal((await del({ origin: 'https://api.example.com', 'sec-fetch-site': 'same-origin' })).statusCode, 200, 'a real same-origin request says so in Sec-Fetch-Site')
 })

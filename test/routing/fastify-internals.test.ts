@@ -1,9 +1,9 @@
 // Pins every Fastify internal the plugin reads (lib/routing/fastify-internals.ts):
 // a Fastify release that changes one fails here first, and at the app's startup.
 import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { boundName, checkInternals, instanceChain, internalsOf, onRequestHookNames, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { boundName, checkInternals, instanceChain, internalsOf, onRequestHookNames, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { tenantConstraint } from '../fixtures/app.js'
 
 const noStorage = () => ({ get: () => null, set: () => {} })
@@ -155,4 +155,31 @@ test('through the plugin: a Fastify whose not-found router moved fails at ready,
   await app.register(cors, { origin: 'https://a.example' })
   await t.rejects(app.ready(), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`in Fastify ${app.version.replaceAll('.', '\\.')}:`) })
   Object.defineProperty(app, key, { value: saved })
+})
+
+test("a request's route config is read from Fastify's route context, the very object routeOptions.config returns", async t => {
+  const app = Fastify()
+  const config = { marker: 1 }
+  let same = false
+  let direct: string | undefined
+  app.get('/', { config }, async request => {
+    const read = routeConfigReader(request)
+    same = read(request) === request.routeOptions.config
+    direct = read.name === 'publicConfig' ? 'public' : 'context'
+    return 'ok'
+  })
+  await app.inject('/')
+  t.ok(same)
+  t.equal(direct, 'context', "Fastify's route context was found")
+})
+
+test('without a route context, or with one that does not hold the route config, routeOptions it is', async t => {
+  const config = {}
+  const context = Symbol('fastify.context')
+  const bare = { routeOptions: { config } } as unknown as FastifyRequest
+  t.equal(routeConfigReader(bare)(bare), config)
+  const impostor = { [context]: { config: {} }, routeOptions: { config } } as unknown as FastifyRequest
+  const read = routeConfigReader(impostor)
+  t.equal(read(impostor), config)
+  t.equal(read.name, 'publicConfig')
 })

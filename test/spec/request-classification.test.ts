@@ -1,29 +1,71 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { isPreflight, isSafelistedContentType, needsPreflight } from '../../lib/spec/request-classification.js'
+import { isForbiddenHeaderName, isPreflight, isProxyHeader, isSafelistedContentType, isSafelistedMethod, mimeEssence, needsPreflight, scriptOnlyHeaders, SCRIPT_ONLY_HEADERS } from '../../lib/spec/request-classification.js'
 
 test('CORS-safelisted Content-Type values, as the Fetch Standard defines them', async t => {
-  for (const value of ['text/plain', 'TEXT/Plain', 'text/plain; charset=utf-8', ' multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
-    t.ok(isSafelistedContentType(value), value)
+  for (const value of ['text/plain', 'TEXT/Plain', 'text/plain; charset=utf-8', ' multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', '\ttext/plain \t', 'text/plain ;charset=utf-8', 'text/plain;', 'text/plain; bad param; x=é']) {
+    t.ok(isSafelistedContentType(value), JSON.stringify(value))
   }
-  for (const value of ['application/json', 'text/html', 'text/plain; charset="a(b"', 'text/plain;' + 'x'.repeat(130), 'text/plain\u0001', 'text/plain@']) {
-    t.notOk(isSafelistedContentType(value), value)
+  for (const value of [
+    'application/json', 'text/html', 'text/plain; charset="a(b"', 'text/plain;' + 'x'.repeat(130), 'text/plain\u0001', 'text/plain@',
+    // Only HTTP whitespace is stripped (https://fetch.spec.whatwg.org/#http-whitespace), never U+00A0 or U+FEFF as String.prototype.trim() does.
+    'text/plain\u00a0', '\u00a0text/plain', 'multipart/form-data\u00a0; boundary=x', '\ufefftext/plain', 'text /plain', 'text/ plain',
+    'text/plain\u000b', 'text', '/plain', 'text/', 'tëxt/plain'
+  ]) {
+    t.notOk(isSafelistedContentType(value), JSON.stringify(value))
   }
 })
 
+test('parse a MIME type: the essence, or undefined when type or subtype is not a token', async t => {
+  t.equal(mimeEssence(' Text/Plain ; charset=x'), 'text/plain')
+  t.equal(mimeEssence('a/b;c'), 'a/b')
+  t.equal(mimeEssence('a/b\u00a0'), undefined)
+  t.equal(mimeEssence('ab'), undefined)
+  t.equal(mimeEssence(''), undefined)
+})
+
+test('CORS-safelisted methods are GET, HEAD and POST, case-sensitively', async t => {
+  for (const method of ['GET', 'HEAD', 'POST']) t.ok(isSafelistedMethod(method))
+  for (const method of ['get', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'post']) t.notOk(isSafelistedMethod(method))
+})
+
+test('forbidden request-header names: the fixed list and the Proxy- and Sec- prefixes', async t => {
+  for (const name of ['host', 'origin', 'cookie', 'via', 'set-cookie', 'sec-fetch-site', 'proxy-authorization', 'access-control-request-method']) t.ok(isForbiddenHeaderName(name), name)
+  for (const name of ['authorization', 'x-requested-with', 'content-type', 'x-forwarded-for']) t.notOk(isForbiddenHeaderName(name), name)
+})
+
+test('headers that proxies, CDNs and tracers add', async t => {
+  for (const name of ['x-forwarded-for', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'traceparent', 'tracestate', 'x-request-id', 'x-amzn-trace-id', 'cf-ray', 'cf-connecting-ip', 'x-b3-traceid']) t.ok(isProxyHeader(name), name)
+  for (const name of ['authorization', 'x-requested-with', 'x-csrf-token', 'x-api-key']) t.notOk(isProxyHeader(name), name)
+})
+
+test('script-only header names: the built-in ones and the listed ones, less safelisted, forbidden and proxy names', async t => {
+  t.same(scriptOnlyHeaders([]), SCRIPT_ONLY_HEADERS)
+  t.same(scriptOnlyHeaders(['X-Tenant', 'content-type', 'Accept', 'x-forwarded-for', 'sec-foo', 'cookie', 'authorization']), [...SCRIPT_ONLY_HEADERS, 'x-tenant'])
+  for (const name of ['authorization', 'x-requested-with', 'x-csrf-token', 'x-xsrf-token']) t.ok(SCRIPT_ONLY_HEADERS.includes(name), name)
+})
+
 test('which requests a browser sends only after a preflight', async t => {
-  const app = Fastify({ trustProxy: true })
+  const app = Fastify()
   const seen: boolean[] = []
-  app.all('/', async request => { seen.push(needsPreflight(request)); return 'ok' })
+  const scriptOnly = scriptOnlyHeaders(['x-tenant'])
+  app.all('/', async request => { seen.push(needsPreflight(request, scriptOnly)); return 'ok' })
   await app.ready()
-  const send = (method: string, headers: Record<string, string>) => app.inject({ method: method as 'GET', url: '/', headers: { host: 'api.test', ...headers }, ...(headers['content-type'] === 'application/json' ? { payload: '{}' } : {}) })
-  await send('GET', { origin: 'http://api.test' })
-  await send('POST', { 'content-type': 'application/json', origin: 'https://api.test', 'x-forwarded-proto': 'https' })
-  await send('POST', { 'content-type': 'text/plain', origin: 'http://api.test:80' })
-  await send('PUT', { origin: 'http://api.test', 'sec-fetch-site': 'same-site' })
-  await send('DELETE', { origin: 'http://other.test', 'sec-fetch-site': 'same-origin' })
-  await send('PATCH', { origin: 'https://api.test', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.test:443' })
-  t.same(seen, [false, true, false, true, true, true])
+  const send = (method: string, headers: Record<string, string>) => app.inject({ method: method as 'GET', url: '/', headers, ...(headers['content-type'] === 'application/json' ? { payload: '{}' } : {}) })
+  await send('GET', {})
+  await send('POST', { 'content-type': 'application/json' })
+  await send('POST', { 'content-type': 'text/plain' })
+  await send('PUT', {})
+  await send('POST', { 'content-type': 'text/plain', 'x-requested-with': 'XMLHttpRequest' })
+  await send('GET', { authorization: 'Bearer x' })
+  await send('GET', { 'x-tenant': 't' })
+  await send('GET', { 'x-forwarded-for': '1.2.3.4', traceparent: '00-a-b-01', 'x-request-id': '1', 'cf-ray': 'x', accept: 'application/json' })
+  await send('POST', { 'content-type': 'text/plain\u00a0' })
+  // Sec-Fetch-Mode, which pages cannot set: in a navigation or a no-cors request, scripts cannot add headers.
+  await send('POST', { 'content-type': 'text/plain', 'x-requested-with': 'x', 'sec-fetch-mode': 'navigate' })
+  await send('GET', { authorization: 'x', 'sec-fetch-mode': 'no-cors' })
+  await send('GET', { authorization: 'x', 'sec-fetch-mode': 'cors' })
+  t.same(seen, [false, true, false, true, true, true, true, false, true, false, false, true])
 })
 
 test('a preflight is OPTIONS with both Origin and Access-Control-Request-Method', async t => {

@@ -149,6 +149,38 @@ export const scenarios: Scenario[] = [{
     if (engine === 'webkit') t.same(handled, before$, 'nor for the replay agent\'s')
   }
 }, {
+  name: 'a custom-header POST (text/plain, X-Requested-With, X-CSRF-Token) sent on a preflight cached before a deploy is refused before the handler',
+  async run (t, suite) {
+    const engine = suite.engine.name
+    const APP = suite.origin('app.example.localhost')
+    const handled: string[] = []
+    const routes = (app: FastifyInstance): void => { app.post('/transfer', async (request) => { handled.push(request.url); return 'sent' }) }
+    const before = await suite.api(t, { origin: APP, maxAge: 600 }, routes)
+    const tab = suite.tab('app.example.localhost')
+    const url = before.url('/transfer')
+    // A simple method and Content-Type: only the headers make the browser ask first.
+    const post = { method: 'POST', headers: { 'content-type': 'text/plain', 'x-requested-with': 'XMLHttpRequest', 'x-csrf-token': 't0k3n' }, body: 'amount=1' }
+    t.match(await tab.fetch(url, post), { readable: true, body: 'sent' })
+    t.equal(before.count('OPTIONS'), 1, 'the headers made the engine send a preflight')
+    const replayed = `${url}?replayed`
+    const replay = (): Promise<string[]> => tab.replay([{ kind: 'fetch', url: replayed, spec: post }])
+    if (engine === 'webkit') t.match(replayResults(await replay()), [{ readable: true, body: 'sent' }], 'the replay agent cached its preflight')
+
+    // The deploy: the same API, on the same port, no longer allows this page's origin.
+    await before.close()
+    const after = await suite.api(t, { origin: suite.origin('partner.localhost'), maxAge: 600 }, routes, undefined, new URL(url).port, false)
+    const verdict = await tab.fetch(url, post)
+    t.same(verdict, { readable: false, error: FETCH_ERROR[engine] })
+    t.equal(after.count('OPTIONS'), 0, 'the engine used the preflight it cached before the deploy')
+    const before$ = engine === 'webkit' ? ['/transfer', '/transfer?replayed'] : ['/transfer']
+    t.same(handled, before$, 'the handler did not run for the POST sent on the stale preflight')
+    t.same((await after.settled()).map(r => [r.method, r.status, r.reasons]), [['POST', 403, ['origin-not-allowed']]])
+    if (engine === 'webkit') {
+      await replay()
+      t.same(handled, before$, 'nor for the replay agent\'s')
+    }
+  }
+}, {
   name: 'maxAge: the engine reuses a preflight within maxAge and asks again with maxAge 0',
   async run (t, suite) {
     const api = await suite.api(t, { origin: suite.origin('app.example.localhost'), maxAge: 600 }, app => {
