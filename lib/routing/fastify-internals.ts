@@ -128,8 +128,8 @@ function captureRouter (app: FastifyInstance, prototype: { hasConstraintStrategy
   return captured
 }
 
-// The matchers' routes are only looked up, never called.
-const noop = (): void => {}
+// find-my-way wants a handler; a matcher's route is only looked up, never called.
+const neverCalled = Function.prototype as () => void
 
 function wrap (router: FindMyWay): FastifyRouter {
   const options: RouterOptions = {
@@ -166,7 +166,7 @@ function wrap (router: FindMyWay): FastifyRouter {
       const alone = new Router(options)
       // The router holds a path as it parsed it, its trailing slash already trimmed under
       // ignoreTrailingSlash; a new router trims again: give it the slash to trim ('/a//' is held as '/a/').
-      alone.on(route.method, options.ignoreTrailingSlash ? `${route.path}/` : route.path, { constraints }, noop)
+      alone.on(route.method, options.ignoreTrailingSlash ? `${route.path}/` : route.path, { constraints }, neverCalled)
       return (url, derived) => alone.find(route.method, url, derived) !== null
     },
     options
@@ -256,7 +256,7 @@ function changed (app: FastifyInstance, what: string): Error {
 /** The description of the symbol under which a Fastify request keeps its route's context (lib/request.js). */
 const ROUTE_CONTEXT = 'fastify.context'
 
-type ConfigReader = (request: FastifyRequest) => object | undefined
+type ConfigReader = (request: FastifyRequest) => object
 
 const publicConfig: ConfigReader = request => request.routeOptions.config
 
@@ -272,5 +272,5 @@ export function routeConfigReader (request: FastifyRequest): ConfigReader {
   if (symbol === undefined) return publicConfig
   const context = (request as unknown as Record<symbol, { config?: object } | undefined>)[symbol]
   if (context === undefined || context.config !== request.routeOptions.config) return publicConfig
-  return request => (request as unknown as Record<symbol, { config?: object }>)[symbol].config
+  return request => (request as unknown as Record<symbol, { config: object }>)[symbol].config
 }

@@ -110,12 +110,11 @@ export class Registry {
 
   /** The record of the route a request was routed to; undefined for a not-found request. */
   routeOf (request: FastifyRequest): RouteCors | undefined {
-    const config = this.configOf(request)
-    return config === undefined ? undefined : routeCorsOf(config)
+    return routeCorsOf(this.configOf(request))
   }
 
   /** Reads a request's route config; chosen on the first request (fastify-internals.ts). */
-  private configOf = (request: FastifyRequest): object | undefined => {
+  private configOf = (request: FastifyRequest): object => {
     this.configOf = routeConfigReader(request)
     return this.configOf(request)
   }

@@ -403,3 +403,74 @@ test('a constraint the preflight itself satisfies (a must-match strategy on ?api
     t.equal((await preflight(app, url, PARTNER, 'PATCH', undefined, { host })).body, 'CORS preflight refused: ambiguous-route', `${name}: candidates with two policies`)
   }
 })
+
+test('a route constrained by Host and a custom strategy is a candidate only for preflights to its host', async t => {
+  const app = Fastify()
+  app.addConstraintStrategy(tenantConstraint)
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/h/:id', { constraints: { host: 'api.example', tenant: 'one' }, config: { cors: { origin: APP } } }, async () => 'api, tenant one')
+  app.put('/h/:id', { constraints: { tenant: 'two' } }, async () => 'tenant two')
+  app.put('/h/:id', async () => 'anyone')
+  await app.ready()
+  const elsewhere = await preflight(app, '/h/7', PARTNER, 'PUT', undefined, { host: 'www.example' })
+  t.equal(elsewhere.statusCode, 204, 'on www.example no candidate refuses the partner')
+  const onApi = await preflight(app, '/h/7', PARTNER, 'PUT', undefined, { host: 'api.example' })
+  t.equal(onApi.body, 'CORS preflight refused: ambiguous-route', "on api.example the tenant decides, and one tenant's route refuses the partner")
+})
+
+test('ignoreTrailingSlash: a custom-constrained route declared with a trailing slash is a candidate for the URL without it', async t => {
+  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } })
+  app.addConstraintStrategy(tenantConstraint)
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/s/', { constraints: { tenant: 'one' }, config: { cors: { origin: APP } } }, async () => 'one')
+  app.put('/s', async () => 'anyone')
+  await app.ready()
+  for (const url of ['/s', '/s/']) {
+    t.equal((await preflight(app, url, PARTNER, 'PUT')).body, 'CORS preflight refused: ambiguous-route', url)
+  }
+})
+
+test("a method Fastify's routers do not know: its preflight is refused, as no scope of the plugin answers it", async t => {
+  const reached: string[] = []
+  const app = Fastify({ http2: true })
+  app.setNotFoundHandler((_request, reply) => { reached.push('root'); reply.code(404).send('root not found') })
+  await app.register(async inner => {
+    await inner.register(cors, { origin: [APP], methods: '*' })
+    inner.setNotFoundHandler((_request, reply) => { reached.push('/a'); reply.code(404).send('a not found') })
+  }, { prefix: '/a' })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const session = http2.connect(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`)
+  t.teardown(() => session.close())
+  const send = (headers: http2.OutgoingHttpHeaders) => new Promise<{ status: number, body: string }>((resolve, reject) => {
+    const stream = session.request(headers)
+    let body = ''
+    stream.on('response', response => { stream.on('data', chunk => { body += chunk }); stream.on('end', () => resolve({ status: response[':status'] as number, body })) })
+    stream.on('error', reject)
+    stream.end()
+  })
+  const pre = (method: string) => send({ ':method': 'OPTIONS', ':path': '/a/x', origin: APP, 'access-control-request-method': method })
+  t.equal((await pre('PURGE')).status, 204, "PURGE /a/x reaches /a's not-found handler, under the plugin")
+  t.same(await send({ ':method': 'PURGE', ':path': '/a/x', origin: APP }), { status: 404, body: 'a not found' })
+  // HTTP/2 carries any method token; HTTP/1 parsers refuse most.
+  t.same(await pre('FOO'), { status: 403, body: 'CORS preflight refused: cors-disabled' }, 'FOO /a/x reaches no handler of /a, so no hook of the plugin runs for it')
+  const foo = await send({ ':method': 'FOO', ':path': '/a/x', origin: APP })
+  t.match(foo, { status: 404, body: /FST_ERR_NOT_FOUND/ }, "Fastify's own fallback answers it, outside every scope")
+  t.same(reached, ['/a'])
+})
+
+test('a must-match strategy on some routes: a route of another method without it is not found once a request derives it', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  app.addConstraintStrategy({ ...tenantConstraint, mustMatchWhenDerived: true } as never)
+  await app.register(cors, { origin: [APP, PARTNER], credentials: true })
+  app.get('/x', { constraints: { tenant: 'one' } }, async () => 'tenant one')
+  app.put('/x', { config: { cors: { origin: APP, credentials: true } } }, async () => { ran.push('put'); return 'put' })
+  await app.ready()
+  t.equal((await app.inject({ method: 'PUT', url: '/x', headers: { origin: APP, 'x-tenant': 'one' } })).statusCode, 404, 'Fastify: with X-Tenant, PUT /x is not found')
+  t.equal((await app.inject({ method: 'PUT', url: '/x', headers: { origin: APP } })).body, 'put', 'without it, PUT /x answers')
+  const partner = await preflight(app, '/x', PARTNER, 'PUT', 'x-tenant')
+  t.equal(partner.body, 'CORS preflight refused: ambiguous-route', 'PUT /x refuses the partner, the not-found handler allows it: which one answers depends on X-Tenant')
+  t.equal((await app.inject({ method: 'PUT', url: '/x', headers: { origin: PARTNER, 'content-type': 'application/json', 'x-tenant': 'one' }, payload: '{}' })).statusCode, 404)
+  t.same(ran, ['put'])
+})
