@@ -1,10 +1,13 @@
-// What the two benchmarks (run.js: CORS scenarios, scale.js: route counts)
-// share: CPU pinning, the machine's CPU ticks, a probe request, integer flags,
-// and both sides of the IPC channel between the orchestrator and a server
-// child process (measure CPU with process.cpuUsage() around a run, close).
+// What the benchmarks (run.js: CORS scenarios, scale.js: route counts,
+// soak.js) share: CPU pinning, the machine's CPU ticks, a probe request,
+// integer flags, the load (autocannon) and the measurement of one run, and both
+// sides of the IPC channel between the orchestrator and a server child process
+// (measure CPU with process.cpuUsage() around a run, close).
 import { execFileSync, fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import autocannon from 'autocannon'
 
 /** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
 export function pin (pid, cpu) {
@@ -42,12 +45,13 @@ export function probe (port, request) {
 
 /**
  * An integer setting read from a flag or else an environment variable, within bounds:
- * `int(flag, variable, fallback, low, high[, raw])`.
+ * `int(flag, variable, fallback, low, high[, raw])`; `flag` undefined: the variable only.
  */
 export function integerOption (values, env) {
-  return (flag, variable, fallback, low, high, raw = values[flag] ?? env[variable]) => {
-    const value = raw === undefined ? fallback : Number(raw)
-    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`--${flag} / ${variable}: expected an integer from ${low} to ${high}, got ${raw}`)
+  return (flag, variable, fallback, low, high, raw = (flag === undefined ? undefined : values[flag]) ?? env[variable]) => {
+    const value = raw === undefined || raw === '' ? fallback : Number(raw)
+    const name = flag === undefined ? variable : `--${flag} / ${variable}`
+    if (!Number.isInteger(value) || value < low || value > high) throw new Error(`${name}: expected an integer from ${low} to ${high}, got ${raw}`)
     return value
   }
 }
@@ -121,4 +125,66 @@ export function serveMeasurements (app, commands = {}) {
   })
   process.on('disconnect', () => process.exit(0))
   process.send({ type: 'ready', port: app.server.address().port, pid: process.pid })
+}
+
+/**
+ * `amount` requests of one kind on a server's port, `connections` at a time,
+ * without pipelining; the run is timed here (autocannon reports at its next
+ * sample tick), and the load generator's own CPU is measured.
+ */
+export async function load (port, request, amount, connections) {
+  const start = process.hrtime.bigint()
+  const cpuStart = process.cpuUsage()
+  let end = 0n
+  let responses = 0
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}${request.path}`,
+    method: request.method,
+    headers: request.headers,
+    amount,
+    connections,
+    pipelining: 1,
+    timeout: 10,
+    sampleInt: 50
+  })
+  instance.on('response', () => {
+    if (++responses === amount) end = process.hrtime.bigint()
+  })
+  const result = await instance
+  if (end === 0n) end = process.hrtime.bigint()
+  const seconds = Number(end - start) / 1e9
+  const cpu = process.cpuUsage(cpuStart)
+  return {
+    responses,
+    seconds,
+    rps: responses / seconds,
+    errors: result.errors + result.timeouts,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds
+  }
+}
+
+/**
+ * A warm-up run, then a measured run around which the server (a ChildServer)
+ * reports its CPU time: CPU per response (µs), and the other processes' CPU
+ * during the run, in cores (the machine's busy time minus the server's and ours).
+ */
+export async function measure (server, request, { warmup, amount, connections }) {
+  await load(server.port, request, warmup, connections)
+  await server.request('reset')
+  const ticks = machineTicks()
+  const start = process.hrtime.bigint()
+  const run = await load(server.port, request, amount, connections)
+  // Let the server close the connections autocannon leaves, so that their cost is counted too.
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  const used = await server.request('read')
+  const wall = Number(process.hrtime.bigint() - start) / 1e9
+  let foreign = NaN
+  const after = machineTicks()
+  if (ticks !== undefined && after !== undefined && after.total > ticks.total) {
+    const perSecond = (after.total - ticks.total) / (wall * os.cpus().length)
+    const ours = (used.user + used.system) / 1e6 + run.generatorCpu * run.seconds
+    foreign = Math.max(0, ((after.busy - ticks.busy) / perSecond - ours) / wall)
+  }
+  return { ...run, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses }
 }

@@ -21,11 +21,10 @@ import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { BENCH_VARIANTS, VARIANT_LABELS, allScenarios, regexpList } from './configs.js'
 import { flatnessLine, runMicro } from './micro.js'
 import { runInProcess } from './inprocess.js'
-import { ChildServer, integerOption, machineTicks, pin, probe } from './harness.js'
+import { ChildServer, integerOption, load, measure, pin, probe } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url))
@@ -126,62 +125,6 @@ class Server extends ChildServer {
     this.port = port
     return this
   }
-}
-
-// --------------------------------------------------------------------- load
-
-async function load (server, request, amount, connections) {
-  const start = process.hrtime.bigint()
-  const cpuStart = process.cpuUsage()
-  let end = 0n
-  let responses = 0
-  const instance = autocannon({
-    url: `http://127.0.0.1:${server.port}${request.path}`,
-    method: request.method,
-    headers: request.headers,
-    amount,
-    connections,
-    pipelining: 1,
-    timeout: 10,
-    // autocannon reports at its next sample tick: keep it short, and time the run ourselves.
-    sampleInt: 50
-  })
-  instance.on('response', () => {
-    if (++responses === amount) end = process.hrtime.bigint()
-  })
-  const result = await instance
-  if (end === 0n) end = process.hrtime.bigint()
-  const seconds = Number(end - start) / 1e9
-  const cpu = process.cpuUsage(cpuStart)
-  return {
-    responses,
-    seconds,
-    rps: responses / seconds,
-    errors: result.errors,
-    statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
-    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds
-  }
-}
-
-async function measure (server, request, opts) {
-  await load(server, request, opts.warmup, opts.connections)
-  await server.request('reset')
-  const ticks = machineTicks()
-  const start = process.hrtime.bigint()
-  const run = await load(server, request, opts.amount, opts.connections)
-  // Let the server close the connections autocannon leaves, so that their cost is counted too.
-  await new Promise((resolve) => setTimeout(resolve, 30))
-  const used = await server.request('read')
-  const wall = Number(process.hrtime.bigint() - start) / 1e9
-  // Other processes' CPU during the run, in cores: the machine's busy time minus the server's and ours.
-  let foreign = NaN
-  const after = machineTicks()
-  if (ticks !== undefined && after !== undefined && after.total > ticks.total) {
-    const perSecond = (after.total - ticks.total) / (wall * os.cpus().length)
-    const ours = (used.user + used.system) / 1e6 + run.generatorCpu * run.seconds
-    foreign = Math.max(0, ((after.busy - ticks.busy) / perSecond - ours) / wall)
-  }
-  return { ...run, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses }
 }
 
 // ------------------------------------------------------------------- report
@@ -381,7 +324,7 @@ async function main () {
       const firstWarmup = Math.max(opts.warmup * 3, opts.amount)
       log(`bench: initial warm-up, ${firstWarmup} requests per scenario and variant`)
       for (const scenario of scenarios) {
-        for (const variant of BENCH_VARIANTS) await load(servers.get(`${variant}/${scenario.config}`), scenario.request, firstWarmup, opts.connections)
+        for (const variant of BENCH_VARIANTS) await load(servers.get(`${variant}/${scenario.config}`).port, scenario.request, firstWarmup, opts.connections)
       }
 
       const results = new Map(scenarios.map(s => [s.id, []]))

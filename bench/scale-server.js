@@ -1,4 +1,4 @@
-// One route-count benchmark server: `node --expose-gc bench/scale-server.js <variant> <routes> [print-routes]`,
+// One route-count benchmark server: `node --expose-gc bench/scale-server.js <variant> <routes> <shape> [print-routes]`,
 // forked by scale.js with an IPC channel. Builds an app of <routes> declared
 // routes (the shape is in scale-routes.js), times it from `Fastify()` to
 // `await app.ready()`, measures the heap after a full GC, then listens on
@@ -15,12 +15,12 @@ import fastifyCors from '@fastify/cors'
 import corsExact from 'fastify-cors-exact'
 import { VARIANTS } from './configs.js'
 import { serveMeasurements } from './harness.js'
-import { SCALE_OPTIONS, buildRoutes } from './scale-routes.js'
+import { SCALE_OPTIONS, SHAPES, buildRoutes } from './scale-routes.js'
 
-const [variant, rawRoutes, extra] = process.argv.slice(2)
+const [variant, rawRoutes, shape, extra] = process.argv.slice(2)
 const routes = Number(rawRoutes)
-if (!VARIANTS.includes(variant) || !Number.isInteger(routes) || routes < 3 || typeof process.send !== 'function' || typeof global.gc !== 'function') {
-  console.error(`usage (from scale.js): node --expose-gc bench/scale-server.js <${VARIANTS.join('|')}> <routes> [print-routes]`)
+if (!VARIANTS.includes(variant) || !Number.isInteger(routes) || routes < 3 || !SHAPES.includes(shape) || typeof process.send !== 'function' || typeof global.gc !== 'function') {
+  console.error(`usage (from scale.js): node --expose-gc bench/scale-server.js <${VARIANTS.join('|')}> <routes> <${SHAPES.join('|')}> [print-routes]`)
   process.exit(2)
 }
 
@@ -51,7 +51,7 @@ if (variant === 'ours') {
 } else if (variant === 'fastify-cors') {
   await app.register(fastifyCors, SCALE_OPTIONS)
 }
-const { declared } = buildRoutes(routes, {
+const { declared } = buildRoutes(routes, shape, {
   // Only ours gets the per-route policies; @fastify/cors would read config.cors per request
   // in its own format and bare ignores it (see scale.js, "App shape").
   route: (method, url, override) => app.route({ method, url, handler, ...(override && variant === 'ours' ? { config: { cors: override } } : {}) }),

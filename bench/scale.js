@@ -30,10 +30,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
-import { DELETE_EVERY, ROUTE_OVERRIDE, SCALE_OPTIONS, describeShape, scaleRequests } from './scale-routes.js'
-import { ChildServer, integerOption, machineTicks, pin, probe } from './harness.js'
+import { DELETE_EVERY, OVERRIDE_EVERY, REST_OVERRIDES, ROUTE_OVERRIDE, SCALE_OPTIONS, SHAPES, describeShape, scaleRequests } from './scale-routes.js'
+import { ChildServer, integerOption, load, measure, pin, probe } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
@@ -42,6 +41,8 @@ const PACKAGE = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${nam
 
 const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [flags] after npm run build)
 
+  --shape rest|groups    app shape (bench/scale-routes.js): a REST API with overrides on every method, or the earlier groups with DELETE overrides
+                                                                        env SCALE_SHAPE           default rest
   --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200)   env SCALE_QUICK=1
   --routes N             routes for startup, heap and printRoutes      env SCALE_ROUTES          default 10000
   --startup-rounds N     fresh builds per variant for startup/heap      env SCALE_STARTUP_ROUNDS  default 5 (quick 3)
@@ -62,6 +63,7 @@ function settings () {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' },
+      shape: { type: 'string' },
       routes: { type: 'string' },
       'startup-rounds': { type: 'string' },
       sizes: { type: 'string' },
@@ -90,8 +92,11 @@ function settings () {
     ? (quick ? [100, 20000] : [100, 50000])
     : [...new Set(rawSizes.split(',').map(s => s.trim()).filter(Boolean).map(s => int('sizes', 'SCALE_SIZES', 0, 3, 500000, s)))].sort((a, b) => a - b)
   if (sizes.length < 2) throw new Error('--sizes / SCALE_SIZES: expected at least two route counts, e.g. 100,50000')
+  const shape = values.shape ?? env.SCALE_SHAPE ?? 'rest'
+  if (!SHAPES.includes(shape)) throw new Error(`--shape / SCALE_SHAPE: expected one of ${SHAPES.join(', ')}, got ${shape}`)
   return {
     quick,
+    shape,
     routes: int('routes', 'SCALE_ROUTES', 10000, 3, 500000),
     startupRounds: int('startup-rounds', 'SCALE_STARTUP_ROUNDS', quick ? 3 : 5, 1, 50),
     sizes,
@@ -116,8 +121,8 @@ const MB = 1024 * 1024
 // ------------------------------------------------------------------ servers
 
 class Server extends ChildServer {
-  constructor (variant, routes, { printRoutes = false, timeout }) {
-    super(SERVER, [variant, String(routes), ...(printRoutes ? ['print-routes'] : [])], { execArgv: ['--expose-gc'] })
+  constructor (variant, routes, { shape, printRoutes = false, timeout }) {
+    super(SERVER, [variant, String(routes), shape, ...(printRoutes ? ['print-routes'] : [])], { execArgv: ['--expose-gc'] })
     this.variant = variant
     this.routes = routes
     this.timeout = timeout
@@ -149,60 +154,14 @@ async function verify (server, kind) {
 
 // --------------------------------------------------------------------- load
 
-async function load (server, request, amount, connections) {
-  const start = process.hrtime.bigint()
-  let end = 0n
-  let responses = 0
-  const instance = autocannon({
-    url: `http://127.0.0.1:${server.port}${request.path}`,
-    method: request.method,
-    headers: request.headers,
-    amount,
-    connections,
-    pipelining: 1,
-    timeout: 10,
-    sampleInt: 50
-  })
-  instance.on('response', () => {
-    if (++responses === amount) end = process.hrtime.bigint()
-  })
-  const result = await instance
-  if (end === 0n) end = process.hrtime.bigint()
-  const seconds = Number(end - start) / 1e9
-  return {
-    responses,
-    seconds,
-    rps: responses / seconds,
-    errors: result.errors + result.timeouts,
-    statuses: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]))
-  }
-}
-
-async function measure (server, kind, opts) {
-  await load(server, kind.request, opts.warmup, opts.connections)
-  await server.request('reset')
-  const ticks = machineTicks()
-  const generatorStart = process.cpuUsage()
-  const start = process.hrtime.bigint()
-  const run = await load(server, kind.request, opts.amount, opts.connections)
-  // Let the server close the connections autocannon leaves, so that their cost is counted too.
-  await new Promise((resolve) => setTimeout(resolve, 30))
-  const used = await server.request('read')
-  const wall = Number(process.hrtime.bigint() - start) / 1e9
-  const generator = process.cpuUsage(generatorStart)
+/** One measured run (harness.js), every response checked. */
+async function measureKind (server, kind, opts) {
+  const run = await measure(server, kind.request, opts)
   const [wantStatus] = kind.expect[server.variant]
   if (run.errors > 0 || run.responses !== opts.amount || run.statuses[wantStatus] !== opts.amount) {
     throw new Error(`${kind.label} on ${server.name}: ${run.errors} errors, ${run.responses}/${opts.amount} responses, statuses ${JSON.stringify(run.statuses)}, expected all ${wantStatus}`)
   }
-  // Other processes' CPU during the run, in cores: the machine's busy time minus the server's and ours.
-  let foreign = NaN
-  const after = machineTicks()
-  if (ticks !== undefined && after !== undefined && after.total > ticks.total) {
-    const perSecond = (after.total - ticks.total) / (wall * os.cpus().length)
-    const ours = (used.user + used.system + generator.user + generator.system) / 1e6
-    foreign = Math.max(0, ((after.busy - ticks.busy) / perSecond - ours) / wall)
-  }
-  return { rps: run.rps, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses }
+  return run
 }
 
 // ------------------------------------------------------------------- phases
@@ -211,12 +170,12 @@ const stats = (values) => ({ median: median(values), min: min(values), max: max(
 
 /** Phase 1: startup time, heap and printRoutes at opts.routes, one fresh child per variant and round. */
 async function startupPhase (opts, pinned, live) {
-  const kinds = scaleRequests(opts.routes)
+  const kinds = scaleRequests(opts.routes, opts.shape)
   const rounds = []
   for (let round = 0; round < opts.startupRounds; round++) {
     const entry = {}
     for (const variant of rotate(VARIANTS, round)) {
-      const server = new Server(variant, opts.routes, { printRoutes: true, timeout: opts.buildTimeout })
+      const server = new Server(variant, opts.routes, { shape: opts.shape, printRoutes: true, timeout: opts.buildTimeout })
       live.add(server)
       try {
         if (pinned) pin(server.child.pid, 1)
@@ -262,7 +221,7 @@ async function cpuPhase (opts, pinned, live) {
   try {
     for (const size of opts.sizes) {
       for (const variant of VARIANTS) {
-        const server = new Server(variant, size, { timeout: opts.buildTimeout })
+        const server = new Server(variant, size, { shape: opts.shape, timeout: opts.buildTimeout })
         live.add(server)
         servers.set(key(variant, size), server)
       }
@@ -274,7 +233,7 @@ async function cpuPhase (opts, pinned, live) {
   if (pinned) for (const server of servers.values()) pin(server.child.pid, 1)
   const buildSeconds = (Date.now() - buildStart) / 1000
 
-  const kindsAt = Object.fromEntries(opts.sizes.map(size => [size, scaleRequests(size)]))
+  const kindsAt = Object.fromEntries(opts.sizes.map(size => [size, scaleRequests(size, opts.shape)]))
   const kindIds = Object.keys(kindsAt[opts.sizes[0]])
   for (const size of opts.sizes) {
     for (const variant of VARIANTS) {
@@ -287,7 +246,7 @@ async function cpuPhase (opts, pinned, live) {
   const firstWarmup = Math.max(opts.warmup * 10, opts.amount * 2)
   log(`all answers as expected; servers settled (full GC); initial warm-up, ${firstWarmup} requests per request kind and server`)
   for (const server of servers.values()) {
-    for (const id of kindIds) await load(server, kindsAt[server.routes][id].request, firstWarmup, opts.connections)
+    for (const id of kindIds) await load(server.port, kindsAt[server.routes][id].request, firstWarmup, opts.connections)
   }
 
   // For each kind, the (variant, size) pairs in an order that rotates from round to round.
@@ -298,7 +257,7 @@ async function cpuPhase (opts, pinned, live) {
     for (const [index, id] of kindIds.entries()) {
       const entry = {}
       for (const [variant, size] of rotate(pairs, round * 2 + index)) {
-        entry[key(variant, size)] = await measure(servers.get(key(variant, size)), kindsAt[size][id], opts)
+        entry[key(variant, size)] = await measureKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
       }
       results[id].push(entry)
       log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)}`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
@@ -423,7 +382,7 @@ function revision () {
 
 function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
   const cpus = os.cpus()
-  const shape = describeShape(opts.routes)
+  const shape = describeShape(opts.routes, opts.shape)
   const header = [
     '# fastify-cors-exact benchmark: route count',
     '',
@@ -439,9 +398,11 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
   parts.push([
     '## Method',
     '',
-    `- App shape (bench/scale-routes.js), the same routes for every variant: groups i = 0, 1, …, each with a static \`GET /r{i}/items\` and a parametric \`PUT /r{i}/items/:id\`; every ${DELETE_EVERY}th group also has \`DELETE /r{i}/items/:id\` with \`config: { cors: ${JSON.stringify(ROUTE_OVERRIDE)} }\`, so that ours has a method whose policy differs at a path (which needs its router copy). Groups are added until exactly N routes are declared (N = ${formatInt(shape.declared)}: ${formatInt(shape.groups)} groups, ${formatInt(shape.overrides)} DELETE overrides); Fastify adds a HEAD route per GET. "Per route" below divides by the N declared routes.`,
-    `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the DELETE routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor; it adds no printRoutes line, the method joins the \`:id\` line).`,
-    '- Requests hit the group nearest the middle of the table that has the DELETE override: an allowed actual `GET /r{mid}/items` with `Origin: https://a.example`, and a preflight `OPTIONS /r{mid}/items/5` with `Origin: https://a.example`, `Access-Control-Request-Method: PUT`. Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with `Access-Control-Allow-Origin: https://a.example` for the plugins and without it for bare.',
+    opts.shape === 'rest'
+      ? `- App shape \`rest\` (bench/scale-routes.js), the same routes for every variant: resources i = 0, 1, …, each with \`GET\` and \`POST /res{i}\`, one to four of \`GET\`, \`PUT\`, \`PATCH\`, \`DELETE /res{i}/:id\` (1 + i mod 4), \`GET /res{i}/:id/items\` and \`GET /res{i}/stats\`; one route in ${OVERRIDE_EVERY}, wherever it falls (so on every method: ${shape.overrideMethods.join(', ')}), has its own \`config.cors\`, in turn ${REST_OVERRIDES.map(override => `\`${JSON.stringify(override)}\``).join(', ')}. Routes are added until exactly N are declared (N = ${formatInt(shape.declared)}: ${formatInt(shape.groups)} resources, ${formatInt(shape.overrides)} overrides); Fastify adds a HEAD route per GET. "Per route" below divides by the N declared routes.`
+      : `- App shape \`groups\` (bench/scale-routes.js), the same routes for every variant: groups i = 0, 1, …, each with a static \`GET /r{i}/items\` and a parametric \`PUT /r{i}/items/:id\`; every ${DELETE_EVERY}th group also has \`DELETE /r{i}/items/:id\` with \`config: { cors: ${JSON.stringify(ROUTE_OVERRIDE)} }\`. Groups are added until exactly N routes are declared (N = ${formatInt(shape.declared)}: ${formatInt(shape.groups)} groups, ${formatInt(shape.overrides)} DELETE overrides); Fastify adds a HEAD route per GET. "Per route" below divides by the N declared routes.`,
+    `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor).`,
+    `- Requests hit the resource nearest the middle of the table whose routes they need allow the origin: an allowed actual \`GET ${shape.get}\` with \`Origin: https://a.example\`, and a preflight \`OPTIONS ${shape.preflight.path}\` with \`Origin: https://a.example\`, \`Access-Control-Request-Method: ${shape.preflight.method}\` (a method whose routes differ in policy). Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with \`Access-Control-Allow-Origin: https://a.example\` for the plugins and without it for bare.`,
     '- Startup: each round builds each variant in a fresh child process, one at a time, in a rotating order; the child times `Fastify()` (after its imports) to `await app.ready()`. Heap: `process.memoryUsage().heapUsed` after `global.gc()` (repeated until it stops shrinking), right after ready and again after serving one actual request and one preflight. Ratios and differences are taken within a round and their median is shown with the rounds\' min–max.',
     `- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running; once all are up, each gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run; CPU is the server process's user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
   ].join('\n'))

@@ -25,7 +25,7 @@
 // 64 names) are far below, so 8 KB values exercise them.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { serveMeasurements } from './harness.js'
+import { integerOption, serveMeasurements } from './harness.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const MiB = 1024 * 1024
@@ -120,21 +120,14 @@ const TEMPLATES = [
   { name: 'plain OPTIONS (own route)', method: 'OPTIONS', path: '/api/own', headers: { origin: ALLOWED }, status: 200, allow: ALLOWED }
 ]
 
-function envInt (name, fallback) {
-  const value = process.env[name]
-  if (value === undefined || value === '') return fallback
-  const number = Number(value)
-  if (!Number.isInteger(number) || number < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`)
-  return number
-}
-
 async function main () {
   const { default: autocannon } = await import('autocannon')
-  const target = envInt('SOAK_REQUESTS', 1_000_000)
-  const warmup = envInt('SOAK_WARMUP', 100_000)
-  const connections = envInt('SOAK_CONNECTIONS', 32)
-  const maxSeconds = envInt('SOAK_MAX_SECONDS', 600)
-  const sampleMs = envInt('SOAK_SAMPLE_MS', 5000)
+  const int = integerOption({}, process.env)
+  const target = int(undefined, 'SOAK_REQUESTS', 1_000_000, 0, Number.MAX_SAFE_INTEGER)
+  const warmup = int(undefined, 'SOAK_WARMUP', 100_000, 0, Number.MAX_SAFE_INTEGER)
+  const connections = int(undefined, 'SOAK_CONNECTIONS', 32, 1, 1024)
+  const maxSeconds = int(undefined, 'SOAK_MAX_SECONDS', 600, 0, Number.MAX_SAFE_INTEGER)
+  const sampleMs = int(undefined, 'SOAK_SAMPLE_MS', 5000, 0, Number.MAX_SAFE_INTEGER)
 
   const child = fork(SELF, ['server'], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const pending = []

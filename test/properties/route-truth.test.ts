@@ -3,8 +3,12 @@
 // routes, app.all, the app's own OPTIONS and HEAD routes, prefixes with each
 // prefixTrailingSlash, the plugin at the root, in a child scope, nested, or
 // after some routes, host and version constraints, config.cors overrides and
-// false) and random requests (case, trailing and duplicate slashes,
-// percent-encoding, ';', query strings, long parameters, Host). Fastify itself
+// false, constraint strategies added at run time — a custom header, a
+// must-match query parameter, version replaced by X-API-Version, host replaced
+// by X-Forwarded-Host —, not-found handlers at the root, in the child scope or
+// under a prefix, QUERY routes where Fastify has them) and random requests
+// (case, trailing and duplicate slashes, percent-encoding, ';', query strings,
+// long parameters, Host, the strategies' values). Fastify itself
 // is the oracle of routing: each handler records its route, so the test sees
 // which route really answers the actual request, and judges it by that route's
 // policy as the test declared it, never by the plugin's own registry.
@@ -15,8 +19,11 @@
 // - an actual request that a browser sends only after a preflight never runs a
 //   handler whose policy refuses it (the actual-request check);
 // - an actual request its route allows gets its preflight approved, except a
-//   preflight refused as 'ambiguous-route' (a version the preflight cannot carry)
-//   and one routed to an OPTIONS route of the app outside the plugin's scopes;
+//   preflight refused as 'ambiguous-route' (a value the preflight cannot carry)
+//   and one routed to an OPTIONS route or a not-found handler of the app outside
+//   the plugin's scopes;
+// - a preflight for a request that a not-found handler outside every
+//   registration answers is never approved;
 // - an app that starts without the plugin starts with it, unless a route outside
 //   every registration has config.cors: then startup fails with FST_CORS_UNGOVERNED_ROUTE.
 //
@@ -32,8 +39,29 @@ const RUNS = process.env.ROUTE_RUNS !== undefined ? Number(process.env.ROUTE_RUN
 const PATH = process.env.ROUTE_PATH
 
 const ORIGINS = ['https://a.test', 'https://b.test', 'https://c.test']
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+// QUERY (Fastify's fastify.query(), from 5.11) where the installed Fastify routes it.
+const HAS_QUERY = typeof (Fastify() as unknown as { query?: unknown }).query === 'function'
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', ...(HAS_QUERY ? ['QUERY'] : [])]
 const HOSTS = ['h1.test', 'h2.test']
+const CUSTOM_VALUES = ['one', 'two']
+
+/** A constraint strategy the app adds at run time, or none. */
+type StrategyKind = 'none' | 'tenant-header' | 'query-must-match' | 'version-header' | 'host-forwarded'
+/** Where the app sets a not-found handler of its own, or nowhere. */
+type NotFoundAt = 'none' | 'root' | 'child' | 'prefixed'
+
+function mapStorage (): { get: (value: string) => unknown, set: (value: string, store: unknown) => void } {
+  const stores = new Map<string, unknown>()
+  return { get: value => stores.get(value) ?? null, set: (value, store) => { stores.set(value, store) } }
+}
+
+type Raw = { url?: string, headers: Record<string, string | string[] | undefined> }
+const STRATEGIES: Record<Exclude<StrategyKind, 'none'>, { name: string, mustMatchWhenDerived: boolean, deriveConstraint: (request: Raw) => unknown }> = {
+  'tenant-header': { name: 'tenant', mustMatchWhenDerived: false, deriveConstraint: request => request.headers['x-tenant'] },
+  'query-must-match': { name: 'qv', mustMatchWhenDerived: true, deriveConstraint: request => new URLSearchParams((request.url ?? '').split('?')[1] ?? '').get('qv') ?? undefined },
+  'version-header': { name: 'version', mustMatchWhenDerived: true, deriveConstraint: request => request.headers['x-api-version'] },
+  'host-forwarded': { name: 'host', mustMatchWhenDerived: false, deriveConstraint: request => request.headers['x-forwarded-host'] }
+}
 
 /** Where a route is declared. */
 type Place = 'root-before' | 'root' | 'child' | 'nested' | 'sibling' | 'prefixed'
@@ -44,6 +72,8 @@ interface RouteSpec {
   readonly place: Place
   readonly host: string | undefined
   readonly version: string | undefined
+  /** The value of the app's own strategy (tenant-header, query-must-match) the route is constrained to. */
+  readonly custom: string | undefined
   /** undefined: the scope's policy; false: CORS off; otherwise the route's own origins and methods. */
   readonly cors: false | undefined | { origin: string[], methods: string[] | undefined }
   readonly prefixTrailingSlash: 'both' | 'slash' | 'no-slash'
@@ -60,6 +90,8 @@ interface AppSpec {
   readonly awaited: boolean
   readonly scopeOrigins: string[]
   readonly nestedOrigins: string[]
+  readonly strategy: StrategyKind
+  readonly notFound: NotFoundAt
   readonly routes: RouteSpec[]
 }
 
@@ -76,6 +108,7 @@ const routeArb: fc.Arbitrary<RouteSpec> = fc.record({
   place: fc.constantFrom<Place>('root-before', 'root', 'root', 'child', 'child', 'nested', 'sibling', 'prefixed'),
   host: fc.option(fc.constantFrom(...HOSTS), { nil: undefined, freq: 4 }),
   version: fc.option(fc.constant('1.0.0'), { nil: undefined, freq: 5 }),
+  custom: fc.option(fc.constantFrom(...CUSTOM_VALUES), { nil: undefined, freq: 3 }),
   cors: fc.oneof(
     { weight: 4, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constant(false as const) },
@@ -98,10 +131,12 @@ const appArb: fc.Arbitrary<AppSpec> = fc.record({
   awaited: fc.boolean(),
   scopeOrigins: originsArb,
   nestedOrigins: originsArb,
+  strategy: fc.constantFrom<StrategyKind>('none', 'none', 'tenant-header', 'query-must-match', 'version-header', 'host-forwarded'),
+  notFound: fc.constantFrom<NotFoundAt>('none', 'root', 'child', 'prefixed'),
   routes: fc.array(routeArb, { minLength: 1, maxLength: 8 })
 })
 
-interface Pair { url: string, method: string, origin: string, host: string, version: boolean }
+interface Pair { url: string, method: string, origin: string, host: string, version: boolean, custom: string | undefined, forwarded: string }
 
 /** A request aimed at one of the routes, spelled the ways clients and browsers do, or at something near it. */
 const pairsArb = (spec: AppSpec): fc.Arbitrary<Pair[]> => fc.array(fc.record({
@@ -116,18 +151,26 @@ const pairsArb = (spec: AppSpec): fc.Arbitrary<Pair[]> => fc.array(fc.record({
   origin: fc.constantFrom(...ORIGINS),
   ownHost: fc.boolean(),
   otherHost: fc.constantFrom(...HOSTS),
-  version: fc.boolean()
-}).map(({ route, value, tail, prefix, upper, doubled, ownMethod, otherMethod, origin, ownHost, otherHost, version }) => {
+  version: fc.boolean(),
+  ownCustom: fc.boolean(),
+  otherCustom: fc.option(fc.constantFrom(...CUSTOM_VALUES), { nil: undefined }),
+  forwarded: fc.constantFrom(...HOSTS)
+}).map(({ route, value, tail, prefix, upper, doubled, ownMethod, otherMethod, origin, ownHost, otherHost, version, ownCustom, otherCustom, forwarded }) => {
   let path = route.path.replace(/::/g, '~').replace(/:[a-z]+(\([^)]*\))?/g, value).replace(/~/g, ':').replace('*', 'rest/of')
   if (upper) path = path.toUpperCase()
   if (doubled) path = path.replace('/', '//')
   const joined = `${prefix}${path === '/' && prefix !== '' ? '' : path}${tail}`
+  const custom = ownCustom && route.custom !== undefined ? route.custom : otherCustom
+  const url = joined === '' ? '/' : joined
   return {
-    url: joined === '' ? '/' : joined,
+    // The query-parameter strategy reads the URL, which the preflight carries too.
+    url: spec.strategy === 'query-must-match' && custom !== undefined ? `${url}${url.includes('?') ? '&' : '?'}qv=${custom}` : url,
     method: ownMethod && route.method !== 'ALL' ? route.method : otherMethod,
     origin,
     host: ownHost && route.host !== undefined ? route.host : otherHost,
-    version: version || route.version !== undefined
+    version: version || route.version !== undefined,
+    custom,
+    forwarded
   }
 }), { minLength: 1, maxLength: 12 })
 
@@ -143,14 +186,21 @@ function serverOptions (spec: AppSpec): FastifyServerOptions {
 async function build (spec: AppSpec, plugin: boolean): Promise<Built> {
   const hits: string[] = []
   const app = Fastify(serverOptions(spec))
+  // Added at run time: the plugin reads it from Fastify's router, not from the server options.
+  if (spec.strategy !== 'none') app.addConstraintStrategy({ ...STRATEGIES[spec.strategy], storage: mapStorage } as never)
+  const customName = spec.strategy === 'tenant-header' || spec.strategy === 'query-must-match' ? STRATEGIES[spec.strategy].name : undefined
+  const notFound = (instance: FastifyInstance, at: NotFoundAt): void => {
+    if (spec.notFound === at) instance.setNotFoundHandler(async (_request, reply) => { hits.push(`nf:${at}`); return reply.code(404).send('not found here') })
+  }
   const declare = (instance: FastifyInstance, place: Place): void => {
     spec.routes.forEach((route, index) => {
       if (route.place !== place) return
       const constraints: Record<string, string> = {}
       if (route.host !== undefined) constraints.host = route.host
       if (route.version !== undefined) constraints.version = route.version
+      if (route.custom !== undefined && customName !== undefined) constraints[customName] = route.custom
       instance.route({
-        method: route.method === 'ALL' ? ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] : route.method as 'GET',
+        method: route.method === 'ALL' ? METHODS : route.method as 'GET',
         url: route.path,
         constraints,
         prefixTrailingSlash: route.prefixTrailingSlash,
@@ -159,6 +209,7 @@ async function build (spec: AppSpec, plugin: boolean): Promise<Built> {
       })
     })
   }
+  notFound(app, 'root')
   declare(app, 'root-before')
   const options = { origin: spec.scopeOrigins }
   if (plugin && spec.pluginAt === 'root') {
@@ -168,6 +219,7 @@ async function build (spec: AppSpec, plugin: boolean): Promise<Built> {
   declare(app, 'root')
   app.register(async child => {
     if (plugin && spec.pluginAt === 'child') await child.register(cors, options)
+    notFound(child, 'child')
     declare(child, 'child')
     await child.register(async nested => {
       if (plugin && spec.nestedRegistration) await nested.register(cors, { origin: spec.nestedOrigins })
@@ -175,7 +227,10 @@ async function build (spec: AppSpec, plugin: boolean): Promise<Built> {
     })
   })
   app.register(async sibling => { declare(sibling, 'sibling') })
-  app.register(async prefixed => { declare(prefixed, 'prefixed') }, { prefix: '/p' })
+  app.register(async prefixed => {
+    notFound(prefixed, 'prefixed')
+    declare(prefixed, 'prefixed')
+  }, { prefix: '/p' })
   await app.ready()
   return { app, hits }
 }
@@ -184,6 +239,12 @@ async function build (spec: AppSpec, plugin: boolean): Promise<Built> {
 function governed (spec: AppSpec, index: number): boolean {
   const place = spec.routes[index].place
   return spec.pluginAt === 'root' || place === 'child' || place === 'nested'
+}
+
+/** Whether a registration's hooks run for the app's not-found handler set at `at`. */
+function notFoundGoverned (spec: AppSpec, at: string): boolean {
+  // The child scope has no prefix: its not-found handler is the root's, with the child's hooks.
+  return spec.pluginAt === 'root' || (at === 'child' && spec.pluginAt === 'child')
 }
 
 /** The policy the test declared for route `index`: the origins and methods it allows, or undefined for no CORS. */
@@ -207,6 +268,7 @@ test('route truth: a preflight never approves what the route Fastify chooses ref
   let preflights = 0
   let approved = 0
   let checked = 0
+  let notFound = 0
   await fc.assert(fc.asyncProperty(appArb.chain(spec => fc.tuple(fc.constant(spec), pairsArb(spec))), async ([spec, pairs]) => {
     let bare: Built
     try {
@@ -224,23 +286,39 @@ test('route truth: a preflight never approves what the route Fastify chooses ref
     const { app, hits } = await build(spec, true) // throws (and fails the property) if only the plugin breaks startup
     try {
       for (const pair of pairs) {
-        const headers = { origin: pair.origin, host: pair.host }
+        const headers: Record<string, string> = { origin: pair.origin, host: pair.host }
+        // A proxy sets X-Forwarded-Host on both; the page sets the other headers on the actual request only, and names them in the preflight.
+        if (spec.strategy === 'host-forwarded') headers['x-forwarded-host'] = pair.forwarded
+        const sent: Record<string, string> = {}
+        if (pair.version) sent[spec.strategy === 'version-header' ? 'x-api-version' : 'accept-version'] = '1.0.0'
+        if (spec.strategy === 'tenant-header' && pair.custom !== undefined) sent['x-tenant'] = pair.custom
+        // QUERY carries its query as a body, with a Content-Type (Fastify refuses one without).
+        if (pair.method === 'QUERY') sent['content-type'] = 'application/json'
+        const requested = Object.keys(sent).sort().join(',')
         hits.length = 0
         const pre = await app.inject({
           method: 'OPTIONS',
           url: pair.url,
-          headers: { ...headers, 'access-control-request-method': pair.method, ...(pair.version ? { 'access-control-request-headers': 'accept-version' } : {}) }
+          headers: { ...headers, 'access-control-request-method': pair.method, ...(requested !== '' ? { 'access-control-request-headers': requested } : {}) }
         })
         preflights++
         if (pre.statusCode >= 500) throw new Error(`preflight answered ${pre.statusCode}: ${pre.body}`)
         const isApproved = pre.statusCode >= 200 && pre.statusCode < 300 && pre.headers['access-control-allow-origin'] === pair.origin &&
           (SIMPLE.includes(pair.method) || pre.headers['access-control-allow-methods'] === pair.method)
         if (isApproved) approved++
-        // An OPTIONS route of the app outside the plugin's scopes answers the preflights routed to it itself.
-        const answeredByApp = hits.length > 0 && !governed(spec, Number(hits[0]))
+        // An OPTIONS route or a not-found handler of the app outside the plugin's scopes answers the preflights routed to it
+        // itself (a must-match strategy derived from the preflight's own URL sends it to the not-found handler), as does
+        // Fastify's own 404 there.
+        const answeredByApp = (hits.length > 0 && (hits[0].startsWith('nf:') ? !notFoundGoverned(spec, hits[0].slice(3)) : !governed(spec, Number(hits[0])))) ||
+          (pre.statusCode === 404 && !pre.body.startsWith('CORS'))
         hits.length = 0
-        const actual = await app.inject({ method: pair.method as 'GET', url: pair.url, headers: { ...headers, ...(pair.version ? { 'accept-version': '1.0.0' } : {}) } })
+        const actual = await app.inject({ method: pair.method as 'GET', url: pair.url, headers: { ...headers, ...sent }, ...(pair.method === 'QUERY' ? { payload: '{}' } : {}) })
         if (actual.statusCode >= 500) throw new Error(`actual request answered ${actual.statusCode}: ${actual.body}`)
+        if (hits[0]?.startsWith('nf:') === true) {
+          notFound++
+          if (isApproved && !notFoundGoverned(spec, hits[0].slice(3))) throw new Error(`preflight approved ${pair.method} ${pair.url} from ${pair.origin}, which the not-found handler at ${hits[0].slice(3)}, outside every registration, answers`)
+          continue
+        }
         const reached = hits.length > 0 ? Number(hits[0]) : undefined
         if (reached === undefined) continue
         checked++
@@ -257,6 +335,6 @@ test('route truth: a preflight never approves what the route Fastify chooses ref
       await app.close()
     }
   }), { numRuns: RUNS, seed: SEED, ...(PATH !== undefined ? { path: PATH } : {}) })
-  t.comment(`${preflights} preflights (${approved} approved), ${checked} actual requests reached a handler`)
+  t.comment(`${preflights} preflights (${approved} approved), ${checked} actual requests reached a handler, ${notFound} the app's not-found handler${HAS_QUERY ? '' : ' (no QUERY: this Fastify does not route it)'}`)
   t.ok(approved > 0 && checked > 0, 'the generator reaches handlers and approves preflights')
 })
