@@ -27,7 +27,7 @@
 // - an app that starts without the plugin starts with it, unless a route outside
 //   every registration has config.cors: then startup fails with FST_CORS_UNGOVERNED_ROUTE.
 //
-// Reproduce a failure: ROUTE_SEED=<seed> ROUTE_PATH=<path> npx tap test/route-truth.test.ts --disable-coverage
+// Reproduce a failure: ROUTE_SEED=<seed> ROUTE_PATH=<path> npx tap test/properties/route-truth.test.ts --disable-coverage
 // Run longer with ROUTE_RUNS=<n>.
 import { test } from 'tap'
 import fc from 'fast-check'
