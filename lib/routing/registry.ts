@@ -183,14 +183,17 @@ export class Registry {
     // As find-my-way derives it: Host over HTTP/1, :authority over HTTP/2.
     const host = this.hostIsBuiltIn ? request.headers.host || request.headers[':authority'] as string | undefined : undefined
     const consulted = { unknown: false }
-    const unversioned = this.lookup(method, url, this.constraints(host, undefined, consulted))
-    let outcomes: Answer[] = [unversioned]
-    const versions = versioned ? this.versions.get(method) : undefined
-    if (versions !== undefined) {
-      // The request will carry some Accept-Version: it reaches one of these routes, or none.
-      const routes = [unversioned, ...versions.map(version => this.lookup(method, url, this.constraints(host, version, consulted)))]
+    let outcomes: Answer[]
+    if (versioned && this.versions.size > 0) {
+      // The request will carry an Accept-Version whose value the preflight does not tell. Once a route of the
+      // app is versioned, find-my-way derives it and then matches only versioned routes: the request reaches
+      // one of this method's versions at this URL or, with any other value, the not-found handler.
+      outcomes = (this.versions.get(method) ?? [])
+        .map(version => this.lookup(method, url, this.constraints(host, version, consulted)))
         .filter(outcome => outcome.kind === 'route')
-      if (routes.length > 0) outcomes = routes
+      outcomes.push(this.notFoundTarget(this.notFoundRecord(method, url)))
+    } else {
+      outcomes = [this.lookup(method, url, this.constraints(host, undefined, consulted))]
     }
     if (consulted.unknown) {
       // The lookup read a value the preflight does not carry: any route at this URL that value

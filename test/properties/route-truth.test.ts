@@ -336,5 +336,6 @@ test('route truth: a preflight never approves what the route Fastify chooses ref
     }
   }), { numRuns: RUNS, seed: SEED, ...(PATH !== undefined ? { path: PATH } : {}) })
   t.comment(`${preflights} preflights (${approved} approved), ${checked} actual requests reached a handler, ${notFound} the app's not-found handler${HAS_QUERY ? '' : ' (no QUERY: this Fastify does not route it)'}`)
-  t.ok(approved > 0 && checked > 0, 'the generator reaches handlers and approves preflights')
+  // A replayed counterexample (ROUTE_PATH) is one app: it need not reach a handler.
+  if (PATH === undefined) t.ok(approved > 0 && checked > 0, 'the generator reaches handlers and approves preflights')
 })

@@ -91,8 +91,29 @@ test('version constraints: the preflight follows the route a request without Acc
   t.equal((await preflight(app, '/users/me', PARTNER, 'PUT')).statusCode, 403, 'no Accept-Version announced: PUT /users/:id answers')
   t.equal((await app.inject({ method: 'PUT', url: '/users/me', headers: { origin: PARTNER } })).statusCode, 403)
   t.same(ran, [], 'PUT /users/:id never ran for the partner')
-  t.equal((await preflight(app, '/users/me', PARTNER, 'PUT', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'announced: either route, with different policies')
+  t.equal((await preflight(app, '/users/me', PARTNER, 'PUT', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'announced: the versioned route or, for another version, the not-found handler, with different policies')
   t.equal((await app.inject({ method: 'PUT', url: '/users/me', headers: { origin: PARTNER, 'accept-version': '1.0.0' } })).statusCode, 200, 'the versioned route serves its own origin')
+  t.equal((await app.inject({ method: 'PUT', url: '/users/me', headers: { origin: PARTNER, 'accept-version': '9' } })).statusCode, 404, 'another version reaches no route, not PUT /users/:id')
+  t.same(ran, ['me'])
+})
+
+test('once a route is versioned, a request with Accept-Version reaches only versioned routes: its preflight is judged by the not-found handler too', async t => {
+  const ran: string[] = []
+  const app = Fastify()
+  app.get('/', { constraints: { version: '1.0.0' } }, async () => 'versioned root')
+  await app.register(async child => {
+    await child.register(cors, { origin: [APP] })
+    child.post('/*', async () => { ran.push('post'); return 'post' })
+  })
+  await app.register(async outside => {
+    outside.setNotFoundHandler((_request, reply) => { ran.push('outside not found'); reply.code(404).send('not found') })
+  }, { prefix: '/p' })
+  await app.ready()
+  t.equal((await preflight(app, '/p', APP, 'POST')).statusCode, 204, 'without Accept-Version, POST /* answers, under the plugin')
+  const announced = await preflight(app, '/p', APP, 'POST', 'accept-version')
+  t.equal(announced.statusCode, 403, 'with it, the not-found handler of /p answers, outside every registration')
+  t.equal((await app.inject({ method: 'POST', url: '/p', headers: { origin: APP, 'accept-version': '1.0.0' } })).body, 'not found')
+  t.same(ran, ['outside not found'])
 })
 
 test('routes with literal colons are told apart', async t => {
