@@ -19,8 +19,9 @@ const ITEMS = [
 export async function buildApi (corsPlugin, { logger = false } = {}) {
   const app = Fastify({ logger })
 
-  // Register the plugin before the routes: it compiles each route's policy as
-  // the route is declared.
+  // Before or after the routes, awaited or not: when the app is ready, every
+  // route in the plugin's scope has its policy (a route declared after the
+  // plugin has its config.cors checked as it is declared).
   await app.register(corsPlugin, {
     // Patterns: any port of these two loopback hosts (the demo page is served
     // from one of them). In production, list your real origins, e.g.
@@ -29,8 +30,9 @@ export async function buildApi (corsPlugin, { logger = false } = {}) {
     // Cookies may be sent (fetch(..., { credentials: 'include' })). The plugin
     // refuses to start with origin '*' and credentials: browsers refuse it too.
     credentials: true,
-    // Without this list, a preflight is offered the methods registered at its
-    // path. With it, DELETE /api/items/:id exists but is not offered cross-origin.
+    // Without this list, a preflight is approved for the method of the route
+    // its actual request reaches, and names that method alone. With it,
+    // DELETE /api/items/:id exists but its preflight is refused (method-not-allowed).
     methods: ['GET', 'HEAD', 'POST', 'PUT'],
     // application/json is not a safelisted Content-Type: it must be allowed.
     allowedHeaders: ['content-type', 'x-request-id'],

@@ -18,6 +18,7 @@ const app = Fastify()
 app.get('/a', { config: { cors: { credentials: 'yes' } } }, async () => 'a')
 app.get('/b', { config: { cors: { maxAge: '10' } } }, async () => 'b')
 app.get('/c', { config: { cors: true } }, async () => 'c')
+app.get('/s', { config: { cors: 'https://a.com' } }, async () => 's')
 const shown: OriginFunction = 42
 const wrong: OriginFunction = (host: number) => host > 0
 export { shown, wrong }
@@ -32,7 +33,8 @@ export { shown, wrong }
   t.match(output, /mistakes\.ts\(4,27\)[\s\S]*Types of property 'credentials' are incompatible\.\n\s+Type 'string' is not assignable to type 'boolean \| NotABoolean \| undefined'/)
   t.match(output, /mistakes\.ts\(5,27\)[\s\S]*Types of property 'maxAge' are incompatible/)
   t.notMatch(output, /'false & \{/, 'never reported against false & {…}')
-  t.match(output, /mistakes\.ts\(6,27\): error TS2322: Type 'true' is not assignable to type 'RouteCorsConfig & true'/)
+  t.match(output, /mistakes\.ts\(6,27\): error TS2322: Type 'true' is not assignable to type 'CorsIsAnOptionsObjectOrFalse & true'\.\n\s+Type 'boolean' is not assignable to type 'CorsIsAnOptionsObjectOrFalse'/, 'cors: true: the message states the rule')
+  t.match(output, /mistakes\.ts\(7,27\): error TS2322: [^\n]*\n\s+Type 'string' is not assignable to type 'CorsIsAnOptionsObjectOrFalse'/, "cors: 'https://a.com' too")
   t.match(output, /Type 'number' is not assignable to type 'OriginFunctionType'/)
   t.match(output, /Types of parameters 'host' and 'origin' are incompatible/, 'the parameters are named')
   t.notMatch(output, /param_\d/)

@@ -1,6 +1,17 @@
 // Public types, derived from the TypeBox schema (lib/schema.ts), plus the
 // declaration merging that types `config.cors` on every route.
 import type { OriginCallback as Callback, OriginFunctionType, PluginOptions, RouteOptions } from '../lib/config/schema.js'
+import type { CorsRoute, ExplainedAnswer, ExplainRequest, Explanation } from '../lib/explain.js'
+
+export type { CorsRoute, ExplainedAnswer, ExplainRequest, Explanation }
+
+/** `fastify.cors`: what the plugin does with each route and each request, without sending one. */
+export interface CorsInspector {
+  /** Every route of the app with its effective CORS policy and the registration that governs it (after `ready()`). */
+  routes: () => CorsRoute[]
+  /** What the plugin answers to this request and to its preflight, the route it reaches, the reason and the fix (after `ready()`). */
+  explain: (request: ExplainRequest) => Promise<Explanation>
+}
 
 /** Options of `app.register(corsPlugin, options)`. */
 export type CorsOptions = PluginOptions
@@ -31,15 +42,23 @@ type WithNamedErrors = {
 /**
  * What a route literal's `config.cors` object is checked against: RouteCorsOptions, with errors that name the
  * option. `valueOf` returning an object (every object's does; a boolean's or a string's does not) makes
- * `cors: true` and `cors: 'x'` errors too, which Fastify's `& C` would otherwise let through.
+ * `cors: true` and `cors: 'x'` errors too, which Fastify's `& C` would otherwise let through. Fastify's `& C`
+ * also makes TypeScript report `cors: true` against this interface alone ("Type 'boolean' is not assignable to
+ * type …"), never against `false`: the interface's name is the whole message, so it states the rule.
  */
-export interface RouteCorsConfig extends WithNamedErrors {
+export interface CorsIsAnOptionsObjectOrFalse extends WithNamedErrors {
   valueOf?: () => object
 }
+/** What `config.cors` takes besides `false`. */
+export type RouteCorsConfig = CorsIsAnOptionsObjectOrFalse
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present once the plugin is registered on this instance or an ancestor. */
+    cors: CorsInspector
+  }
   interface FastifyContextConfig {
     /** `false` turns CORS off for this route (its responses and its preflights); an object overrides the plugin's options. */
-    cors?: RouteCorsConfig | false
+    cors?: CorsIsAnOptionsObjectOrFalse | false
   }
 }

@@ -24,4 +24,9 @@ test("@fastify/cors's test suite: every failure is a documented difference", asy
   const readme = readFileSync(resolve(root, 'README.md'), 'utf8')
   const { rows } = JSON.parse(readFileSync(resolve(root, 'scripts', 'compat-explained.json'), 'utf8')) as { rows: Record<string, string> }
   for (const row of Object.keys(rows)) t.match(readme, `(**${row}**)`, `${row} is in the migration table`)
+  // The README's "Latest run" block is what this run printed, from the totals on.
+  const version = /@fastify\/cors (\S+) test suite/.exec(run.stdout)?.[1]
+  const block = /Latest run, `@fastify\/cors` (\S+):\n\n```\n([\s\S]*?)\n```/.exec(readme)
+  t.equal(block?.[1], version, "the README's block is of the @fastify/cors version installed")
+  t.equal(block?.[2], run.stdout.slice(run.stdout.search(/^\d+ tests: /m)).trimEnd(), "the README's block is what npm run compat prints")
 })

@@ -52,6 +52,8 @@ app.inject({ url: '/', headers: { origin: 'https://a.com' } }).then(r => console
     for (const file of ['esm.mjs', 'cjs.cjs', 'cjs-default.cjs']) {
       t.equal(run(process.execPath, [file], consumer).trim(), 'https://a.com', file)
     }
+    writeFileSync(join(consumer, 'shape.cjs'), "const cors = require('fastify-cors-exact')\nconsole.log([typeof cors, cors.default === cors, cors.corsPlugin === cors, typeof cors.ERROR_CODES, typeof cors.REFUSAL_CHANNEL].join(' '))\n")
+    t.equal(run(process.execPath, ['shape.cjs'], consumer).trim(), 'function true true object string', 'require() returns the plugin, with the named exports as properties')
   })
 
   t.test('TypeScript consumers in both module systems type-check', async t => {
@@ -65,16 +67,31 @@ export { options }
 `
     writeFileSync(join(consumer, 'esm.mts'), usage("import cors, { type CorsOptions } from 'fastify-cors-exact'"))
     writeFileSync(join(consumer, 'cjs.cts'), usage("import { corsPlugin as cors, type CorsOptions } from 'fastify-cors-exact'"))
+    // TypeScript's own CommonJS form: the module is the plugin (it was a module object: TS2769).
+    writeFileSync(join(consumer, 'cjs-require.cts'), usage("import cors = require('fastify-cors-exact')\ntype CorsOptions = cors.CorsOptions\nconst { corsPlugin, ERROR_CODES, REFUSAL_CHANNEL } = cors\nexport const same: typeof cors.default = corsPlugin\nexport { ERROR_CODES, REFUSAL_CHANNEL }"))
+    writeFileSync(join(consumer, 'cjs-default.cts'), usage("import cors from 'fastify-cors-exact'\nimport type { CorsOptions, RouteCorsOptions, RefusalMessage } from 'fastify-cors-exact'\nexport type Used = [RouteCorsOptions, RefusalMessage]"))
     writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
-      files: ['esm.mts', 'cjs.cts']
+      files: ['esm.mts', 'cjs.cts', 'cjs-require.cts', 'cjs-default.cts']
     }))
     t.doesNotThrow(() => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer]))
-    writeFileSync(join(consumer, 'bad.mts'), "import cors from 'fastify-cors-exact'\nimport Fastify from 'fastify'\nFastify().register(cors, { maxAge: 'x' })\n")
-    writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
-      files: ['bad.mts']
-    }))
-    t.throws(() => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer]), 'misuse fails to compile')
+    for (const [file, source] of [
+      ['bad.mts', "import cors from 'fastify-cors-exact'\nimport Fastify from 'fastify'\nFastify().register(cors, { maxAge: 'x' })\n"],
+      ['bad.cts', "import cors = require('fastify-cors-exact')\nimport Fastify = require('fastify')\nFastify().register(cors, { maxAge: 'x' })\n"]
+    ]) {
+      writeFileSync(join(consumer, file), source)
+      writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: [file]
+      }))
+      const output = (() => {
+        try {
+          return run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer])
+        } catch (error) {
+          return (error as { stdout: string }).stdout
+        }
+      })()
+      t.match(output, new RegExp(`${file.replace('.', '\\.')}\\(3,\\d+\\): error TS2769[\\s\\S]*'maxAge'`), `misuse fails to compile, naming the option (${file})`)
+    }
   })
 })
