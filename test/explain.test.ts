@@ -87,7 +87,11 @@ test('explain(): the preflight, the request, the route, the reason and the fix',
   const explain = app.cors.explain
 
   t.match(await explain({ origin: APP, method: 'GET', url: '/items' }), {
-    route: 'GET /items', registration: 'at /', preflight: null, reason: null, fix: null,
+    route: 'GET /items',
+    registration: 'at /',
+    preflight: null,
+    reason: null,
+    fix: null,
     actual: { status: 'route', allowed: true, headers: { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', vary: 'Origin' } }
   }, 'a simple GET: no preflight, readable')
   t.match(await explain({ origin: EVIL, method: 'GET', url: '/items' }), {
@@ -96,7 +100,8 @@ test('explain(): the preflight, the request, the route, the reason and the fix',
   t.match(await explain({ origin: APP, method: 'PUT', url: '/items/7', contentType: 'application/json', credentials: true }), {
     route: 'PUT /items/:id',
     preflight: { status: 204, allowed: true, headers: { 'access-control-allow-methods': 'PUT', 'access-control-max-age': '60', 'access-control-allow-headers': 'content-type, x-trace' } },
-    actual: { allowed: true }, reason: null
+    actual: { allowed: true },
+    reason: null
   }, "a preflighted PUT with the route's own policy")
   t.match(await explain({ origin: PARTNER, method: 'PUT', url: '/items/7' }), {
     preflight: { status: 403, allowed: false }, actual: null, reason: 'origin-not-allowed'
