@@ -6,10 +6,9 @@ import { registryFor } from './lib/routing/registry.js'
 import { declareRequestState } from './lib/request/request-state.js'
 import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
 import { requestHandler, varyOnOrigin } from './lib/request/hooks.js'
-import { Inspector } from './lib/explain.js'
 import type { CorsOptions } from './types/index.js'
 
-export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback, CorsInspector, CorsRoute, ExplainRequest, Explanation, ExplainedAnswer } from './types/index.js'
+export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } from './types/index.js'
 export { ERROR_CODES } from './lib/config/errors.js'
 export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/request/reasons.js'
 
@@ -31,8 +30,6 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   fastify.addHook('onRequest', onRequest)
   // Vary: Origin survives a handler or not-found handler that sets its own Vary.
   fastify.addHook('onSend', varyOnOrigin)
-  // fastify.cors.routes() and .explain(): what the hooks would answer, read from the same registry.
-  if (!fastify.hasDecorator('cors')) fastify.decorate('cors', new Inspector(fastify, registry))
 }
 
 export const corsPlugin = fp(cors, { fastify: '5.x', name: 'fastify-cors-exact' })

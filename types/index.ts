@@ -1,17 +1,6 @@
 // Public types, derived from the TypeBox schema (lib/schema.ts), plus the
 // declaration merging that types `config.cors` on every route.
 import type { OriginCallback as Callback, OriginFunctionType, PluginOptions, RouteOptions } from '../lib/config/schema.js'
-import type { CorsRoute, ExplainedAnswer, ExplainRequest, Explanation } from '../lib/explain.js'
-
-export type { CorsRoute, ExplainedAnswer, ExplainRequest, Explanation }
-
-/** `fastify.cors`: what the plugin does with each route and each request, without sending one. */
-export interface CorsInspector {
-  /** Every route of the app with its effective CORS policy and the registration that governs it (after `ready()`). */
-  routes: () => CorsRoute[]
-  /** What the plugin answers to this request and to its preflight, the route it reaches, the reason and the fix (after `ready()`). */
-  explain: (request: ExplainRequest) => Promise<Explanation>
-}
 
 /** Options of `app.register(corsPlugin, options)`. */
 export type CorsOptions = PluginOptions
@@ -53,10 +42,6 @@ export interface CorsIsAnOptionsObjectOrFalse extends WithNamedErrors {
 export type RouteCorsConfig = CorsIsAnOptionsObjectOrFalse
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** Present once the plugin is registered on this instance or an ancestor. */
-    cors: CorsInspector
-  }
   interface FastifyContextConfig {
     /** `false` turns CORS off for this route (its responses and its preflights); an object overrides the plugin's options. */
     cors?: CorsIsAnOptionsObjectOrFalse | false
