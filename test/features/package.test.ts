@@ -89,7 +89,7 @@ export { options }
       output = (error as { stdout: string }).stdout
     }
     for (const file of ['bad.mts', 'bad.cts']) {
-      t.match(output, new RegExp(`${file.replace('.', '\\.')}\\(3,\\d+\\): error TS2769[\\s\\S]*'maxAge'`), `misuse fails to compile, naming the option (${file})`)
+      t.match(output, new RegExp(`${file.replace('.', '\\.')}\\(3,\\d+\\): error TS2769`), `misuse fails to compile (${file})`)
     }
   })
 })

@@ -24,7 +24,7 @@ async function accountApp (options: FastifyServerOptions, declare?: (app: Fastif
   return { app, ran }
 }
 
-// withRouterOptions: under routerOptions from Fastify 5.5.0 (test/routing/router-options.test.ts shows older ones ignore it).
+// withRouterOptions: under routerOptions from Fastify 5.5.0; older releases ignore that key (test/fixtures/fastify-version.ts).
 test('router options set the Fastify 5 way (routerOptions) or at the top level are those of the preflight', async t => {
   const cases: Array<[string, FastifyServerOptions, string]> = [
     ['caseSensitive: false', withRouterOptions({ caseSensitive: false }), '/ACCOUNT'],
