@@ -8,13 +8,15 @@
 // tap's TypeScript loader cannot resolve its ES module build.
 import 'reflect-metadata'
 import t from 'tap'
-import { createRequire } from 'node:module'
+import { createRequire, register } from 'node:module'
 import type { INestApplication } from '@nestjs/common'
 import type { NestFastifyApplication } from '@nestjs/platform-fastify'
 import type { FastifyInstance } from 'fastify'
 import cors from '../../index.js'
 import { APP, EVIL, corsView } from './fixtures/interop.js'
 
+// Node 22 and later: see the hook.
+register('./fixtures/nest-resolve.mjs', import.meta.url)
 const require = createRequire(import.meta.url)
 const { Controller, Get, Put, Module, Param, UnauthorizedException } = require('@nestjs/common') as typeof import('@nestjs/common')
 const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core')

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
 import { boundName, checkInternals, instanceChain, internalsOf, onRequestHookNames, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { tenantConstraint } from '../fixtures/app.js'
+import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, withRouterOptions } from '../fixtures/fastify-version.js'
 
 const noStorage = () => ({ get: () => null, set: () => {} })
 const strategy = (name: string) => ({ name, storage: noStorage, deriveConstraint: () => undefined, validate: () => {} })
@@ -40,7 +41,7 @@ test("the router's routes: every route of the app, whatever its scope or order, 
 })
 
 test("the router's lookup: the route's context for the method as sent, null where no route answers", async t => {
-  const app = Fastify({ routerOptions: { maxParamLength: 5 } })
+  const app = Fastify(withRouterOptions({ maxParamLength: 5 }))
   app.delete('/a/:id', async () => 'a')
   app.route({ method: 'PATCH', url: '/h', constraints: { host: 'h.test' }, handler: async () => 'h' })
   await app.ready()
@@ -61,15 +62,15 @@ test("the router's strategies and options, as the router runs with them", async 
     { name: 'version', custom: false, mustMatchWhenDerived: true },
     { name: 'host', custom: false, mustMatchWhenDerived: false }
   ])
-  const app = Fastify({ routerOptions: { constraints: { tenant: strategy('tenant') } } } as object)
+  const app = Fastify(withRouterOptions({ constraints: { tenant: strategy('tenant') } }))
   app.addConstraintStrategy({ ...strategy('version'), mustMatchWhenDerived: true } as never)
   app.addConstraintStrategy({ ...tenantConstraint, name: 'region' })
   const strategies = internalsOf(app).router.strategies()
   t.same(strategies.map(({ name, custom }) => [name, custom]), [['version', true], ['host', false], ['tenant', true], ['region', true]], 'added at run time, and a replaced version')
   t.equal(typeof strategies[0].deriveConstraint, 'function')
   t.match(internalsOf(Fastify()).router.options, { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100, allowUnsafeRegex: false, useSemicolonDelimiter: false })
-  t.match(internalsOf(Fastify({ routerOptions: { caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true } })).router.options, { caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true })
-  t.match(internalsOf(Fastify({ ignoreTrailingSlash: true, routerOptions: { ignoreDuplicateSlashes: true } } as object)).router.options, { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true }, 'top level and routerOptions together')
+  t.match(internalsOf(Fastify(withRouterOptions({ caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true }))).router.options, { caseSensitive: false, maxParamLength: 5, useSemicolonDelimiter: true })
+  t.match(internalsOf(Fastify({ ignoreTrailingSlash: true, routerOptions: { ignoreDuplicateSlashes: true } } as object)).router.options, { ignoreTrailingSlash: true, ignoreDuplicateSlashes: HAS_ROUTER_OPTIONS }, `top level and routerOptions together (routerOptions from Fastify ${ROUTER_OPTIONS_SINCE})`)
 })
 
 test("the not-found router: the not-found handler's context for a URL", async t => {

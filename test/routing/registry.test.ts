@@ -442,7 +442,7 @@ test('a route constrained by Host and a custom strategy is a candidate only for 
 })
 
 test('ignoreTrailingSlash: a custom-constrained route declared with a trailing slash is a candidate for the URL without it', async t => {
-  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } })
+  const app = Fastify(withRouterOptions({ ignoreTrailingSlash: true }))
   app.addConstraintStrategy(tenantConstraint)
   await app.register(cors, { origin: [APP, PARTNER] })
   app.put('/s/', { constraints: { tenant: 'one' }, config: { cors: { origin: APP } } }, async () => 'one')
