@@ -5,7 +5,8 @@ import { openScope } from './lib/policy/scope.js'
 import { registryFor } from './lib/routing/registry.js'
 import { declareRequestState } from './lib/request/request-state.js'
 import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
-import { requestHandler, varyOnOrigin } from './lib/request/hooks.js'
+import { requestHandler } from './lib/request/hooks.js'
+import { finishResponse } from './lib/request/answer.js'
 import type { CorsOptions } from './types/index.js'
 
 export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } from './types/index.js'
@@ -26,10 +27,11 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   // Each request is answered with its route's policy: preflights here, actual responses decorated.
   const onRequest = requestHandler(scope, registry)
   // ...and when the app is ready, every route is in the registry, whatever its scope or order.
-  fastify.addHook('onReady', registryBuilder(registry, onRequest))
+  // Both hooks are moved at ready: onRequest before every other hook, onSend after every other one.
+  fastify.addHook('onReady', registryBuilder(registry, onRequest, finishResponse))
   fastify.addHook('onRequest', onRequest)
-  // Vary: Origin survives a handler or not-found handler that sets its own Vary.
-  fastify.addHook('onSend', varyOnOrigin)
+  // Vary and the Access-Control-* headers survive a handler, an upstream or a later hook that sets its own.
+  fastify.addHook('onSend', finishResponse)
 }
 
 export const corsPlugin = fp(cors, { fastify: '5.x', name: 'fastify-cors-exact' })

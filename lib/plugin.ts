@@ -13,7 +13,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { boundName, checkInternals, onRequestHookNames, type RouterRoute } from './routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, onRequestHookNames, rootOf, type RouterRoute } from './routing/fastify-internals.js'
+import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
 import { isPreflight } from './spec/request-classification.js'
@@ -87,9 +88,9 @@ export function routeCompiler (scope: Scope, registry: Registry) {
 /**
  * Step 2, the onReady hook of every registration: the first to run checks the
  * Fastify internals route truth reads and fills the registry. `hook` is the
- * plugin's onRequest hook, which tells the routes it runs for.
+ * plugin's onRequest hook, which tells the routes it runs for; `sendHook` its onSend hook.
  */
-export function registryBuilder (registry: Registry, hook: { readonly name: string }) {
+export function registryBuilder (registry: Registry, hook: { readonly name: string }, sendHook: { readonly name: string }) {
   const hookName = boundName(hook)
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
@@ -101,6 +102,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
       constraints: { [CONSTRAINT]: PREFLIGHT },
       isPluginRoute: config => config[kPreflightRoute] === true,
       hook,
+      sendHook,
       registeredOn: first.instance
     })
     const records = new Records()
@@ -127,6 +129,11 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
       return records.of(claimer.policy, claimer.id)
     })
     if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
+    answerFirst(this, internals, hook, sendHook)
+    // Bad URLs, which Fastify answers before any hook, get the answer of the registration at the root.
+    const root = rootOf(this)
+    const atRoot = registry.all().find(scope => scope.instance === root)
+    if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot))
   }
 }
 

@@ -16,7 +16,8 @@ test('config.cors overrides the options for that route, on responses and on pref
     'access-control-allow-origin': 'https://partner.com',
     'access-control-allow-methods': 'PUT',
     'access-control-allow-headers': 'content-type',
-    'access-control-max-age': '60'
+    'access-control-max-age': '60',
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
   })
   t.equal((await preflight(app, '/partner', 'https://a.com', 'PUT')).statusCode, 403, 'the global origin does not get the route')
   t.equal((await preflight(app, '/partner', 'https://a.com', 'GET')).statusCode, 204, 'the GET route at the same path keeps the global policy')

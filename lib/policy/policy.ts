@@ -19,12 +19,34 @@ export type HeaderRule =
 
 type Headers = ReadonlyArray<readonly [string, string]>
 
+/**
+ * The headers that let a page read a response, besides Access-Control-Allow-Origin,
+ * as a granted answer carries them: what the plugin's onSend hook restores
+ * whatever a handler or an upstream set (request/answer.ts).
+ */
+export interface ReadGrant {
+  /** Access-Control-Allow-Credentials: 'true', or undefined. */
+  readonly credentials: string | undefined
+  /** Access-Control-Expose-Headers, or undefined. */
+  readonly expose: string | undefined
+}
+
 export interface Policy {
   /** undefined: CORS is off. */
   readonly allow: AllowOrigin | undefined
   readonly credentials: boolean
-  /** Whether the answer depends on the request's Origin, so every response must say Vary: Origin. */
+  /** Whether every answer depends on the request's Origin, so every response must say Vary: Origin. */
   readonly varyOnOrigin: boolean
+  /**
+   * With '*' or one exact origin (the same answer for every origin), whether a
+   * request that needs a preflight may still be refused for its origin (the
+   * actual-request check): those responses depend on the Origin.
+   */
+  readonly mayRefusePreflighted: boolean
+  /** What a granted actual response carries besides Access-Control-Allow-Origin. */
+  readonly actualGrant: ReadGrant
+  /** What a granted preflight carries besides Access-Control-Allow-Origin (never exposed headers). */
+  readonly preflightGrant: ReadGrant
   /** Headers of an allowed actual response other than Access-Control-Allow-Origin. */
   readonly actualHeaders: Headers
   /**
@@ -33,14 +55,13 @@ export interface Policy {
    * (Access-Control-Allow-Origin included), so that it need not vary; else none.
    */
   readonly ungrantedHeaders: Headers
+  /** With '*' or one exact origin: the Access-Control-Allow-Origin of every actual response; else undefined. */
+  readonly fixedOrigin: string | undefined
   /** Headers of a successful preflight other than -Allow-Origin, -Methods and -Headers. */
   readonly preflightHeaders: Headers
   /** undefined: the method the route answers. */
   readonly methods: ReadonlySet<string> | undefined
   readonly headers: HeaderRule
-  /** Vary on preflight answers: Origin when the answer depends on it, and the request headers when they are reflected. */
-  readonly preflightVary: readonly string[]
-  readonly preflightVaryValue: string
   readonly successStatus: number
   readonly preflight: boolean
   readonly preflightContinue: boolean
@@ -77,7 +98,9 @@ export function compilePolicy (options: ResolvedOptions): Policy {
   const { allow, fixed } = compileOrigin(options.origin)
   const credentials: Array<[string, string]> = options.credentials ? [['access-control-allow-credentials', 'true']] : []
   const actualHeaders = [...credentials]
-  if (options.exposedHeaders.length > 0) actualHeaders.push(['access-control-expose-headers', options.exposedHeaders.join(', ')])
+  const expose = options.exposedHeaders.length > 0 ? options.exposedHeaders.join(', ') : undefined
+  if (expose !== undefined) actualHeaders.push(['access-control-expose-headers', expose])
+  const allowCredentials = options.credentials ? 'true' : undefined
   const preflightHeaders = [...credentials]
   if (options.maxAge !== undefined) preflightHeaders.push(['access-control-max-age', String(options.maxAge)])
   if (options.cacheControl !== undefined) preflightHeaders.push(['cache-control', options.cacheControl])
@@ -90,18 +113,21 @@ export function compilePolicy (options: ResolvedOptions): Policy {
   // A static '*' or single origin is the same for every request, unless a
   // refusal (rejectDisallowed) makes the status depend on the Origin.
   const varyOnOrigin = allow !== undefined && (fixed === undefined || (options.rejectDisallowed && fixed !== '*'))
-  const preflightVary = [...(varyOnOrigin ? ['Origin'] : []), ...(headers.kind === 'reflect' ? ['Access-Control-Request-Headers'] : [])]
+  const methods = options.methods === undefined || options.methods.includes('*') ? undefined : new Set(options.methods)
   return {
     allow,
     credentials: options.credentials,
     varyOnOrigin,
-    preflightVary,
-    preflightVaryValue: preflightVary.join(', '),
+    // One exact origin refuses the others; '*' refuses only a method outside `methods`, and only cross-origin.
+    mayRefusePreflighted: allow !== undefined && options.checkActualRequests && (fixed !== '*' || methods !== undefined),
+    actualGrant: Object.freeze({ credentials: allowCredentials, expose }),
+    preflightGrant: Object.freeze({ credentials: allowCredentials, expose: undefined }),
     actualHeaders,
     ungrantedHeaders: fixed === undefined ? [] : [['access-control-allow-origin', fixed], ...actualHeaders],
+    fixedOrigin: fixed,
     preflightHeaders,
     // '*' (allowed without credentials) lets any method the route answers through.
-    methods: options.methods === undefined || options.methods.includes('*') ? undefined : new Set(options.methods),
+    methods,
     headers,
     successStatus: options.optionsSuccessStatus,
     preflight: options.preflight,

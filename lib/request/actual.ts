@@ -6,9 +6,10 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { refusalReason } from '../spec/origin.js'
 import type { Policy } from '../policy/policy.js'
 import { debugEnabled, logRefusal, refuse } from './reasons.js'
-import { kVaryOrigin } from '../symbols.js'
 import { needsPreflight } from '../spec/request-classification.js'
+import { VARY_ORIGIN } from '../spec/vary.js'
 import { isSameOrigin } from './same-origin.js'
+import { answerWith, varyOn } from './answer.js'
 
 type Headers = Policy['actualHeaders']
 
@@ -16,39 +17,48 @@ function writeHeaders (reply: FastifyReply, headers: Headers): void {
   for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1])
 }
 
-/** A request to a route whose CORS is off (`cors: false`): `scope` is the registration's policy, whose checks apply. */
+/**
+ * A request to a route whose CORS is off (`cors: false`): `scope` is the
+ * registration's policy, whose checks apply. The plugin gives no answer: the
+ * route's own Access-Control-* headers, if any, stand.
+ */
 export function handleDisabled (scope: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  const origin = request.headers.origin
-  if (origin !== undefined && scope.checkActualRequests && needsPreflight(request, scope.scriptOnlyHeaders) && !isSameOrigin(request, origin)) {
-    return refuse(request, reply, 'request', 'cors-disabled')
+  if (scope.checkActualRequests && needsPreflight(request, scope.scriptOnlyHeaders)) {
+    // Refused from another origin, let through from this one or without an Origin: the answer depends on it.
+    varyOn(request, reply, VARY_ORIGIN)
+    const origin = request.headers.origin
+    if (origin !== undefined && !isSameOrigin(request, origin)) return refuse(request, reply, 'request', 'cors-disabled')
   }
   done()
 }
 
 /** `policy`: the route's, with CORS on (`policy.allow` defined). */
 export function handleActual (policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  request[kVaryOrigin] = policy.varyOnOrigin
+  // '*' or one exact origin answers every origin alike, unless the actual-request check may refuse this request.
+  if (policy.varyOnOrigin || (policy.mayRefusePreflighted && needsPreflight(request, policy.scriptOnlyHeaders))) varyOn(request, reply, VARY_ORIGIN)
   const origin = request.headers.origin
   if (origin === undefined) {
+    answerWith(request, policy.actualGrant, policy.fixedOrigin)
     writeHeaders(reply, policy.ungrantedHeaders)
     return done()
   }
   const verdict = policy.allow!(origin, request)
   if (typeof verdict === 'string') {
-    grant(reply, policy, verdict)
+    grant(request, reply, policy, verdict)
     checkMethod(policy, request, reply, done)
   } else if (verdict === undefined) {
     withhold(policy, request, reply, done)
   } else {
     verdict.then(value => {
       if (value === undefined) return withhold(policy, request, reply, done)
-      grant(reply, policy, value)
+      grant(request, reply, policy, value)
       checkMethod(policy, request, reply, done)
     }, done)
   }
 }
 
-function grant (reply: FastifyReply, policy: Policy, allowOrigin: string): void {
+function grant (request: FastifyRequest, reply: FastifyReply, policy: Policy, allowOrigin: string): void {
+  answerWith(request, policy.actualGrant, allowOrigin)
   reply.header('access-control-allow-origin', allowOrigin)
   writeHeaders(reply, policy.actualHeaders)
 }
@@ -63,6 +73,7 @@ function checkMethod (policy: Policy, request: FastifyRequest, reply: FastifyRep
 function withhold (policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const origin = request.headers.origin as string
   // With '*' or one exact origin, the same headers as a granted answer: the browser compares them with its origin.
+  answerWith(request, policy.actualGrant, policy.fixedOrigin)
   writeHeaders(reply, policy.ungrantedHeaders)
   if ((policy.rejectDisallowed || (policy.checkActualRequests && needsPreflight(request, policy.scriptOnlyHeaders))) && !isSameOrigin(request, origin)) {
     return refuse(request, reply, 'request', refusalReason(origin))

@@ -7,10 +7,12 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { handleActual, handleDisabled } from './actual.js'
 import { handlePreflight } from './preflight.js'
 import type { Registry } from '../routing/registry.js'
-import { kClaimed, kVaryOrigin } from '../symbols.js'
+import { kClaimed } from '../symbols.js'
+import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { isPreflight } from '../spec/request-classification.js'
-import { addVaryOrigin } from '../spec/vary.js'
+import { VARY_OPTIONS, VARY_PREFLIGHT } from '../spec/vary.js'
+import { varyOn } from './answer.js'
 
 export function requestHandler (scope: Scope, registry: Registry) {
   // plugin.ts recognises this hook among a route's hooks by its name.
@@ -22,20 +24,36 @@ export function requestHandler (scope: Scope, registry: Registry) {
     } else if (route.registration !== scope.id) {
       return done()
     }
-    if (isPreflight(request.method, request.headers)) {
-      // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
-      // handler when a constraint derived from the preflight itself matches neither.
-      return handlePreflight(registry, request, reply, done)
+    if (request.method === 'OPTIONS') {
+      if (isPreflight(request.method, request.headers)) {
+        // Whatever it answers, it answers per origin, requested method and requested headers.
+        varyOn(request, reply, VARY_PREFLIGHT)
+        // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
+        // handler when a constraint derived from the preflight itself matches neither.
+        return handlePreflight(registry, request, reply, done)
+      }
+      // With an Origin and an Access-Control-Request-Method it would be a preflight, answered otherwise.
+      varyOn(request, reply, VARY_OPTIONS)
     }
     // A not-found request: the policy of the scope whose not-found handler answers it.
-    const policy = route === undefined ? scope.policy : route.policy
-    if (policy?.allow === undefined) return handleDisabled(policy ?? scope.policy, request, reply, done)
-    handleActual(policy, request, reply, done)
+    answerActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
   }
 }
 
-/** Vary: Origin merged into whatever the handler or a not-found handler set. */
-export function varyOnOrigin (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
-  if (request[kVaryOrigin]) addVaryOrigin(reply)
-  done(null, payload)
+function answerActual (policy: Policy | undefined, scope: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (policy?.allow === undefined) return handleDisabled(policy ?? scope, request, reply, done)
+  handleActual(policy, request, reply, done)
+}
+
+/**
+ * For the errors Fastify answers before routing (a bad URL, a parameter over
+ * maxParamLength, a failing async constraint): the answer of the registration
+ * at the root to an actual request, as for a not-found request. A preflight
+ * cannot succeed there (it gets the error), but the page reads why.
+ */
+export function frameworkErrorHandler (scope: Scope) {
+  return function corsOnFrameworkError (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (request.method === 'OPTIONS') varyOn(request, reply, isPreflight(request.method, request.headers) ? VARY_PREFLIGHT : VARY_OPTIONS)
+    answerActual(scope.policy, scope.policy, request, reply, done)
+  }
 }

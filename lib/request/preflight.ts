@@ -10,7 +10,8 @@ import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from '../symbols.js'
 import { isToken, parseHeaderList } from '../spec/tokens.js'
-import { addVary } from '../spec/vary.js'
+import { VARY_PREFLIGHT_PRIVATE } from '../spec/vary.js'
+import { answerWith, varyOn } from './answer.js'
 
 /** A refused method or Access-Control-Request-Headers: why, and the requested names that are allowed (for debug answers). */
 interface HeaderRefusal { readonly reason: Reason, readonly granted: string | undefined }
@@ -63,6 +64,8 @@ export function handlePreflight (registry: Registry, request: FastifyRequest, re
   }
   const allow = policy?.allow
   if (policy === undefined || allow === undefined) return refuse(request, reply, 'preflight', 'cors-disabled')
+  // The answer then also depends on Access-Control-Request-Private-Network.
+  if (policy.allowPrivateNetwork) varyOn(request, reply, VARY_PREFLIGHT_PRIVATE)
   if (!policy.preflight) return done()
   const decided = policy
   const allowOrigin = allow(request.headers.origin as string, request)
@@ -74,7 +77,8 @@ export function handlePreflight (registry: Registry, request: FastifyRequest, re
 }
 
 function settle (policy: Policy, allowOrigin: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  addPreflightVary(reply, policy)
+  // Refused unless granted below: a handler under preflightContinue cannot grant it either.
+  answerWith(request, policy.preflightGrant, undefined)
   const headers = request.headers
   if (allowOrigin === undefined) return refuse(request, reply, 'preflight', refusalReason(headers.origin as string))
   const method = headers['access-control-request-method'] as string
@@ -84,6 +88,7 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
   }
   const allowHeaders = checkRequestedHeaders(policy.headers, headers['access-control-request-headers'])
   if (typeof allowHeaders === 'object') return refuseHeaders(policy, allowOrigin, allowHeaders, request, reply)
+  answerWith(request, policy.preflightGrant, allowOrigin)
   reply.header('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders
   for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1])
@@ -110,14 +115,11 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
 function refuseHeaders (policy: Policy, allowOrigin: string, refusal: HeaderRefusal, request: FastifyRequest, reply: FastifyReply): void {
   if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
   logRefusal(request, 'preflight', refusal.reason)
+  answerWith(request, policy.preflightGrant, allowOrigin)
   reply.header('access-control-allow-origin', allowOrigin)
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
   // The method was allowed when the headers are what is refused.
   if (refusal !== METHOD_REFUSED) reply.header('access-control-allow-methods', request.headers['access-control-request-method'] as string)
   if (refusal.granted !== undefined) reply.header('access-control-allow-headers', refusal.granted)
   reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
-}
-
-function addPreflightVary (reply: FastifyReply, policy: Policy): void {
-  if (policy.preflightVary.length > 0) addVary(reply, policy.preflightVary, policy.preflightVaryValue)
 }

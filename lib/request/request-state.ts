@@ -1,13 +1,23 @@
 // What the plugin remembers about one request between its hooks, declared on
 // Fastify's Request with decorateRequest so every request has the same shape.
+// Requests of a scope created before the plugin's registration, and those
+// Fastify builds for a bad URL, may lack the decorations: readers accept undefined.
 import type { FastifyInstance } from 'fastify'
-
-import { kClaimed, kContinueStatus, kVaryOrigin } from '../symbols.js'
+import type { ReadGrant } from '../policy/policy.js'
+import type { VaryNames } from '../spec/vary.js'
+import { kAllowOrigin, kClaimed, kContinueStatus, kGrant, kVary } from '../symbols.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The response must say Vary: Origin (merged at onSend, after the handler set its own Vary). */
-    [kVaryOrigin]: boolean
+    /** The request headers the answer depends on: set on the reply when decided, merged again at onSend. null: none. */
+    [kVary]: VaryNames | null
+    /**
+     * The plugin's answer, restored at onSend: the Access-Control-Allow-Origin it
+     * sent (undefined: none) and, when it sent one, the rest of the grant.
+     * kGrant undefined: the plugin gave no answer (CORS off for the route, or not decided).
+     */
+    [kGrant]: ReadGrant | undefined
+    [kAllowOrigin]: string | undefined
     /** A registration of the plugin has taken this not-found request; the ones whose hooks run after it leave it. */
     [kClaimed]: boolean
     /** With preflightContinue: the status of the preflight answer, sent by the plugin's own OPTIONS route. 0 otherwise. */
@@ -16,8 +26,10 @@ declare module 'fastify' {
 }
 
 export function declareRequestState (instance: FastifyInstance): void {
-  if (instance.hasRequestDecorator(kVaryOrigin)) return
-  instance.decorateRequest(kVaryOrigin, false)
+  if (instance.hasRequestDecorator(kVary)) return
+  instance.decorateRequest(kVary, null)
+  instance.decorateRequest(kGrant, undefined)
+  instance.decorateRequest(kAllowOrigin, undefined)
   instance.decorateRequest(kClaimed, false)
   instance.decorateRequest(kContinueStatus, 0)
 }

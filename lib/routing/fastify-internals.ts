@@ -6,7 +6,7 @@
 // behave as this module expects: a Fastify release that changes one fails the
 // app's startup with a message naming that version, instead of refusing every
 // preflight at run time. test/routing/fastify-internals.test.ts pins each one.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import createError from '@fastify/error'
 import { ERROR_CODES } from '../config/errors.js'
@@ -17,6 +17,8 @@ export interface RouteContext {
   readonly config: Record<string | symbol, unknown>
   /** The route's onRequest hooks, in the order they run, bound to the route's instance; null when none. */
   readonly onRequest: ReadonlyArray<{ readonly name: string }> | null
+  /** The route's onSend hooks, likewise. */
+  readonly onSend: ReadonlyArray<{ readonly name: string }> | null
   /** The instance the route (or not-found handler) was declared on. */
   readonly server: FastifyInstance
 }
@@ -203,6 +205,11 @@ export function * instanceChain (instance: FastifyInstance): Generator<object> {
   for (let level: object | null = instance; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level)) yield level
 }
 
+/** The app itself: the last of any of its instances' chain. */
+export function rootOf (instance: FastifyInstance): object {
+  return [...instanceChain(instance)].at(-1) as object
+}
+
 /** The name Fastify gives a hook function once it has bound it to a route's instance. */
 export function boundName (hook: { readonly name: string }): string {
   return `bound ${hook.name}`
@@ -228,6 +235,8 @@ export interface Expectations {
   readonly isPluginRoute: (config: Record<string | symbol, unknown>) => boolean
   /** The plugin's onRequest hook function, before Fastify binds it. */
   readonly hook: { readonly name: string }
+  /** The plugin's onSend hook function, likewise. */
+  readonly sendHook: { readonly name: string }
   /** The instance the plugin was registered on. */
   readonly registeredOn: FastifyInstance
 }
@@ -242,6 +251,7 @@ export function checkInternals (app: FastifyInstance, expect: Expectations): Fas
   const found = internals.router.find(expect.method, expect.url, expect.constraints)
   if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
   if (!onRequestHookNames(route.context).includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
+  if (!(route.context.onSend ?? []).some(hook => hook.name === boundName(expect.sendHook))) throw changed(app, "the names of a route's onSend hooks (Fastify binds each hook to the route's instance)")
   if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
   if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
   return internals
@@ -273,4 +283,81 @@ export function routeConfigReader (request: FastifyRequest): ConfigReader {
   const context = (request as unknown as Record<symbol, { config?: object } | undefined>)[symbol]
   if (context === undefined || context.config !== request.routeOptions.config) return publicConfig
   return request => (request as unknown as Record<symbol, { config: object }>)[symbol].config
+}
+
+/** A context's hook arrays, as Fastify reads them on each request (lib/route.js, lib/reply.js). */
+type HookArrays = { onRequest: Array<{ readonly name: string }> | null, onSend: Array<{ readonly name: string }> | null }
+
+/**
+ * Runs the plugin's onRequest hooks (`first`) before every other onRequest hook
+ * of each route and not-found handler they run for, and its onSend hooks
+ * (`last`) after every other onSend hook, keeping their own order (one per
+ * registration). Hooks run in registration order, and an auth or rate-limit
+ * plugin registered first (as their docs show) would otherwise answer
+ * preflights with its 401 or 429, and send those without CORS headers; an
+ * onSend hook added after the plugin could replace its Vary. Fastify binds the
+ * hooks into each context's arrays at preReady and reads those arrays on every
+ * request: reordered once here, they cost nothing per request.
+ */
+export function answerFirst (app: FastifyInstance, internals: FastifyInternals, first: { readonly name: string }, last: { readonly name: string }): void {
+  const firstName = boundName(first)
+  const lastName = boundName(last)
+  const contexts = new Set<RouteContext>()
+  for (const route of internals.router.routes()) contexts.add(route.context)
+  for (const route of internals.notFoundRouter.routes()) contexts.add(route.context)
+  for (const context of contexts) {
+    const hooks = context as unknown as HookArrays
+    if (!isHookArray(hooks.onRequest) || !isHookArray(hooks.onSend)) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
+    if (hooks.onRequest === null || !hooks.onRequest.some(hook => hook.name === firstName)) continue
+    moveTo(hooks.onRequest, firstName, 'front')
+    if (hooks.onSend !== null) moveTo(hooks.onSend, lastName, 'back')
+  }
+}
+
+function isHookArray (hooks: unknown): boolean {
+  return hooks === null || (Array.isArray(hooks) && hooks.every(hook => typeof hook === 'function'))
+}
+
+/** In place: Fastify holds the array in the context, and may hold it elsewhere too. */
+function moveTo (hooks: Array<{ readonly name: string }>, name: string, to: 'front' | 'back'): void {
+  const ours = hooks.filter(hook => hook.name === name)
+  const others = hooks.filter(hook => hook.name !== name)
+  hooks.splice(0, hooks.length, ...(to === 'front' ? [...ours, ...others] : [...others, ...ours]))
+}
+
+type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void
+
+/** Fastify's options object, which it reads `frameworkErrors` from on each such error (fastify.js). */
+function serverOptions (app: FastifyInstance): { frameworkErrors?: FrameworkErrors } | undefined {
+  for (const level of instanceChain(app)) {
+    const key = Object.getOwnPropertySymbols(level).find(symbol => symbol.description === 'fastify.options')
+    if (key !== undefined) return (level as Record<symbol, { frameworkErrors?: FrameworkErrors } | undefined>)[key]
+  }
+  return undefined
+}
+
+/**
+ * A bad URL (`/q/%zz`), a parameter over maxParamLength or a failing async
+ * constraint is answered by Fastify before any hook runs, with no CORS
+ * headers, unless the app set the `frameworkErrors` option. `decorate` runs
+ * first for these, then the app's own `frameworkErrors`, or an answer
+ * identical to Fastify's own.
+ */
+export function decorateFrameworkErrors (app: FastifyInstance, decorate: (request: FastifyRequest, reply: FastifyReply, then: HookHandlerDoneFunction) => void): void {
+  const options = serverOptions(app)
+  const own = options?.frameworkErrors ?? answerAsFastify
+  if (options === undefined || typeof own !== 'function') throw changed(app, "the server options (the 'fastify.options' symbol's object, whose frameworkErrors Fastify calls for a bad URL)")
+  options.frameworkErrors = (error, request, reply) => {
+    decorate(request, reply, () => own(error, request, reply))
+  }
+}
+
+/** What Fastify writes for these errors when the app has no frameworkErrors (fastify.js: onBadUrl, onMaxParamLength, buildAsyncConstraintCallback). */
+function answerAsFastify (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const statusCode = error.statusCode ?? 500
+  const body = statusCode === 500
+    ? { error: 'Internal Server Error', message: error.message, statusCode }
+    : { error: 'Bad Request', code: error.code, message: error.message, statusCode }
+  // A Buffer: Fastify would add a charset to a string's content-type, which its own answer lacks.
+  reply.code(statusCode).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)))
 }

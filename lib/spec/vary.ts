@@ -20,20 +20,38 @@ export function mergeVary (current: string, names: readonly string[]): string {
   return kept.join(', ')
 }
 
-/** Adds `names` to the reply's Vary header; `joined` is names.join(', '), precomputed by the caller. */
-export function addVary (reply: FastifyReply, names: readonly string[], joined: string): void {
-  const current = reply.getHeader('vary')
-  if (current === undefined) {
-    reply.header('vary', joined)
-  } else {
-    const text = Array.isArray(current) ? current.join(', ') : String(current)
-    if (text !== joined) reply.header('vary', mergeVary(text, names))
-  }
+/** Names for a Vary header, with their joined form computed once. */
+export interface VaryNames {
+  readonly names: readonly string[]
+  readonly joined: string
 }
 
-const ORIGIN = ['Origin']
+export function varyNames (...names: string[]): VaryNames {
+  return Object.freeze({ names: Object.freeze(names), joined: names.join(', ') })
+}
 
-/** Vary: Origin, for every response of a policy whose answer depends on the request's origin. */
-export function addVaryOrigin (reply: FastifyReply): void {
-  addVary(reply, ORIGIN, 'Origin')
+/** The Origin alone: an actual request whose answer depends on where it comes from. */
+export const VARY_ORIGIN = varyNames('Origin')
+/**
+ * A preflight's answer depends on all three (https://fetch.spec.whatwg.org/#cors-preflight-fetch):
+ * the origin, the method it echoes in Access-Control-Allow-Methods and the headers it checks.
+ */
+export const VARY_PREFLIGHT = varyNames('Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers')
+/** With Private Network Access allowed, the answer also depends on Access-Control-Request-Private-Network. */
+export const VARY_PREFLIGHT_PRIVATE = varyNames('Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers', 'Access-Control-Request-Private-Network')
+/**
+ * An OPTIONS request that is not a preflight would have been one with an Origin
+ * and an Access-Control-Request-Method, and answered otherwise.
+ */
+export const VARY_OPTIONS = varyNames('Origin', 'Access-Control-Request-Method')
+
+/** Adds `names` to the reply's Vary header. */
+export function addVary (reply: FastifyReply, vary: VaryNames): void {
+  const current = reply.getHeader('vary')
+  if (current === undefined) {
+    reply.header('vary', vary.joined)
+  } else {
+    const text = Array.isArray(current) ? current.join(', ') : String(current)
+    if (text !== vary.joined) reply.header('vary', mergeVary(text, vary.names))
+  }
 }

@@ -159,8 +159,10 @@ test('Vary: Origin is on every response of a dynamic policy and survives the han
     t.same(varyList(await get(app, '/own-vary-origin', origin)), ['origin'], `${what}: no duplicate when the handler already varies on origin`)
     t.equal((await get(app, '/vary-star', origin)).headers.vary, '*', `${what}: Vary: * stays *`)
   }
-  t.same(varyList(await preflight(app, '/', 'https://a.com', 'GET')), ['origin', 'access-control-request-headers'], 'granted preflight varies on Origin')
-  t.same(varyList(await preflight(app, '/', 'https://evil.com', 'GET')), ['origin', 'access-control-request-headers'], 'refused preflight varies on Origin')
+  // A preflight's answer depends on all three request headers, granted or refused.
+  const preflightVary = ['origin', 'access-control-request-method', 'access-control-request-headers']
+  t.same(varyList(await preflight(app, '/', 'https://a.com', 'GET')), preflightVary, 'granted preflight varies on Origin')
+  t.same(varyList(await preflight(app, '/', 'https://evil.com', 'GET')), preflightVary, 'refused preflight varies on Origin')
 
   // A fixed answer does not fragment caches.
   for (const origin of ['*', 'https://a.com'] as const) {
@@ -465,7 +467,8 @@ test("a preflight is answered with the target route's own config.cors, not the g
     'access-control-allow-origin': 'https://b.com',
     'access-control-allow-methods': 'PUT',
     'access-control-allow-headers': 'x-b',
-    'access-control-max-age': '60'
+    'access-control-max-age': '60',
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
   }, "the PUT route's own policy")
   t.equal((await preflight(app, '/special', 'https://a.com', 'PUT')).statusCode, 403, 'the global origin does not reach the PUT route')
   t.equal((await preflight(app, '/special', 'https://a.com', 'GET')).statusCode, 204, 'the GET route at the same path keeps the global policy')

@@ -58,6 +58,18 @@ for (const order of ORDERS) {
     t.equal(refusedPut.statusCode, 403, 'a refused origin\'s PUT is refused before it is forwarded')
     t.same(upstreamMethods, [])
   })
+
+  t.test(`${order}: the plugin's answer replaces the upstream's Access-Control-* headers`, async t => {
+    const { app, upstreamMethods } = await proxyApp(t, order)
+    const allowed = await app.inject({ url: '/api/items', headers: { origin: APP } })
+    t.equal(allowed.statusCode, 200)
+    t.same(allowed.json(), [{ id: 1 }])
+    t.same(corsView(allowed), { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', vary: 'Origin' }, 'never * beside credentials, never two values')
+    const refused = await app.inject({ url: '/api/items', headers: { origin: EVIL } })
+    t.equal(refused.statusCode, 200)
+    t.same(corsView(refused), { vary: 'Origin' }, 'a refused origin reads nothing, whatever the upstream said')
+    t.same(upstreamMethods, ['GET', 'GET'])
+  })
 }
 
 t.test('the upstream\'s CORS headers dropped with replyOptions.rewriteHeaders: the plugin\'s answer stands', async t => {

@@ -36,3 +36,5 @@ for (const order of RATE_LIMIT_ORDERS) {
     t.equal(first.headers['x-ratelimit-remaining'], '0')
   })
 }
+
+t.test('rateLimit() hook before the plugin: the 429 is readable by an allowed page', t => assertReadable429(t, 'rateLimit() hook before the plugin'))

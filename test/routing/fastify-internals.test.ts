@@ -1,9 +1,9 @@
 // Pins every Fastify internal the plugin reads (lib/routing/fastify-internals.ts):
 // a Fastify release that changes one fails here first, and at the app's startup.
 import { test } from 'tap'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { boundName, checkInternals, instanceChain, internalsOf, onRequestHookNames, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, instanceChain, internalsOf, onRequestHookNames, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, withRouterOptions } from '../fixtures/fastify-version.js'
 
@@ -133,6 +133,7 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
     constraints: { corsPreflight: 'yes' },
     isPluginRoute: config => Object.getOwnPropertySymbols(config).some(symbol => symbol.description === 'cors.preflightRoute'),
     hook: { name: 'corsOnRequest' },
+    sendHook: { name: 'finishResponse' },
     registeredOn: app
   }
   t.ok(checkInternals(app, expectations))
@@ -140,6 +141,7 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
   t.throws(() => checkInternals(app, { ...expectations, isPluginRoute: () => false }), { code, message: /list of routes/ })
   t.throws(() => checkInternals(app, { ...expectations, constraints: {} }), { code, message: /lookup/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { code, message: /onRequest hooks/ })
+  t.throws(() => checkInternals(app, { ...expectations, sendHook: { name: 'renamed' } }), { code, message: /onSend hooks/ })
   t.throws(() => checkInternals(app, { ...expectations, registeredOn: Fastify() }), { code, message: /prototype chain/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { message: version })
   const notFoundRouter = (app as unknown as Record<symbol, { router: { off: (method: string, path: string) => void } }>)[notFoundSymbol(app)].router
@@ -183,4 +185,107 @@ test('without a route context, or with one that does not hold the route config, 
   const read = routeConfigReader(impostor)
   t.equal(read(impostor), config)
   t.equal(read.name, 'publicConfig')
+})
+
+const hookNames = (hooks: ReadonlyArray<{ name: string }> | null): string[] | null => hooks === null ? null : hooks.map(hook => hook.name)
+
+test("answerFirst: the named onRequest hooks run first and onSend hooks last, in every route's and not-found handler's context they run for", async t => {
+  const app = Fastify()
+  app.addHook('onRequest', async function auth () {})
+  app.addHook('onSend', async function early () {})
+  app.addHook('onRequest', async function ours () {})
+  app.addHook('onSend', async function finish () {})
+  app.addHook('onRequest', async function limit () {})
+  app.addHook('onSend', async function compress () {})
+  app.get('/a', { onRequest: async function routeLevel () {} }, async () => 'a')
+  await app.register(async child => {
+    // A second registration's pair, as a nested registration of the plugin adds.
+    child.addHook('onRequest', async function ours () {})
+    child.addHook('onSend', async function finish () {})
+    child.get('/b', async () => 'b')
+  })
+  await app.register(async other => {
+    // A scope whose hooks do not include ours: left alone.
+    other.setNotFoundHandler(async () => 'none')
+  }, { prefix: '/elsewhere' })
+  let bare!: FastifyInstance
+  await app.register(async scope => { bare = scope; scope.get('/c', async () => 'c') })
+  await app.ready()
+  const internals = internalsOf(app)
+  answerFirst(app, internals, { name: 'ours' }, { name: 'finish' })
+  const contexts = Object.fromEntries(internals.router.routes().map(route => [`${route.method} ${route.path}`, route.context]))
+  t.same(hookNames(contexts['GET /a'].onRequest), ['bound ours', 'bound auth', 'bound limit', 'bound routeLevel'])
+  t.same(hookNames(contexts['GET /a'].onSend), ['bound early', 'bound compress', 'bound finish'])
+  t.same(hookNames(contexts['GET /b'].onRequest), ['bound ours', 'bound ours', 'bound auth', 'bound limit'], 'both registrations first, in their order')
+  t.same(hookNames(contexts['GET /b'].onSend), ['bound early', 'bound compress', 'bound finish', 'bound finish'])
+  const rootNotFound = internals.notFoundRouter.find('GET', '/', {})!.context
+  t.same(hookNames(rootNotFound.onRequest), ['bound ours', 'bound auth', 'bound limit'], "the root's not-found handler")
+  t.same(hookNames(rootNotFound.onSend), ['bound early', 'bound compress', 'bound finish'])
+  t.equal(rootOf(bare), app, 'the root of a child scope is the app')
+  t.equal(rootOf(app), app)
+  // The reordered arrays are the ones Fastify runs.
+  const order: string[] = []
+  const probe = Fastify()
+  probe.addHook('onRequest', async () => { order.push('auth') })
+  probe.addHook('onRequest', async function ours () { order.push('ours') })
+  probe.addHook('onSend', async function finish () { order.push('finish') })
+  probe.addHook('onSend', async () => { order.push('later') })
+  probe.get('/', async () => 'ok')
+  await probe.ready()
+  answerFirst(probe, internalsOf(probe), { name: 'ours' }, { name: 'finish' })
+  await probe.inject('/')
+  await probe.inject('/nope')
+  t.same(order, ['ours', 'auth', 'later', 'finish', 'ours', 'auth', 'later', 'finish'], 'a route and the not-found handler')
+})
+
+test('answerFirst fails startup naming the Fastify version where hooks are no longer arrays of functions', async t => {
+  const app = Fastify()
+  app.get('/', async () => 'ok')
+  await app.ready()
+  const internals = internalsOf(app)
+  const context = internals.router.routes()[0].context as unknown as { onSend: unknown }
+  context.onSend = { hooks: [] }
+  t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`a route's hooks .* in Fastify ${app.version.replaceAll('.', '\\.')}`) })
+  context.onSend = [{ name: 'not a function' }]
+  t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
+})
+
+test("decorateFrameworkErrors: Fastify calls the options' frameworkErrors, read on each error; the decoration runs first, then the app's or Fastify's own answer", async t => {
+  const bare = Fastify({ routerOptions: { maxParamLength: 5 } })
+  bare.get('/q/:id', async () => 'ok')
+  const app = Fastify({ routerOptions: { maxParamLength: 5 } })
+  app.get('/q/:id', async () => 'ok')
+  const order: string[] = []
+  decorateFrameworkErrors(app, (request, reply, then) => { order.push(request.url); reply.header('x-decorated', 'yes'); then() })
+  for (const url of ['/q/%zz', '/q/0123456789']) {
+    const expected = await bare.inject(url)
+    const response = await app.inject(url)
+    t.equal(response.statusCode, expected.statusCode, url)
+    t.equal(response.body, expected.body, `${url}: Fastify's own body`)
+    t.equal(response.headers['content-type'], expected.headers['content-type'])
+    t.equal(response.headers['x-decorated'], 'yes')
+  }
+  t.same(order, ['/q/%zz', '/q/0123456789'])
+
+  const own = Fastify({ frameworkErrors: (error, _request, reply) => { reply.code(400).send({ mine: error.code }) } })
+  own.get('/q/:id', async () => 'ok')
+  decorateFrameworkErrors(own, (_request, reply, then) => { reply.header('x-decorated', 'yes'); then() })
+  const mine = await own.inject('/q/%zz')
+  t.same([mine.json(), mine.headers['x-decorated']], [{ mine: 'FST_ERR_BAD_URL' }, 'yes'], "the app's own frameworkErrors, after the decoration")
+
+  // Fastify's answer to a failing async constraint is a 500 without a code.
+  const replies: Array<{ code: number, body: string }> = []
+  const reply = {
+    code (code: number) { replies.push({ code, body: '' }); return this },
+    header () { return this },
+    send (body: Buffer) { replies[replies.length - 1].body = body.toString() }
+  } as unknown as FastifyReply
+  const options = Reflect.get(app, Object.getOwnPropertySymbols(app).find(symbol => symbol.description === 'fastify.options') as symbol) as { frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void }
+  options.frameworkErrors(Object.assign(new Error('Unexpected error from async constraint'), { code: 'FST_ERR_ASYNC_CONSTRAINT', statusCode: 500 }) as FastifyError, { url: '/' } as FastifyRequest, reply)
+  options.frameworkErrors(Object.assign(new Error('no status'), { code: 'X' }) as FastifyError, { url: '/' } as FastifyRequest, reply)
+  t.same(replies.map(reply => [reply.code, JSON.parse(reply.body)]), [
+    [500, { error: 'Internal Server Error', message: 'Unexpected error from async constraint', statusCode: 500 }],
+    [500, { error: 'Internal Server Error', message: 'no status', statusCode: 500 }]
+  ])
+  t.throws(() => decorateFrameworkErrors({ version: '9.9.9' } as never, () => {}), { code: 'FST_CORS_FASTIFY_INTERNALS', message: /server options .* in Fastify 9\.9\.9/ })
 })
