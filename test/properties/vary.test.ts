@@ -1,8 +1,9 @@
 // Property (d) of issue 14: Vary names every request header the response
 // depends on. Random apps (origin lists, patterns, functions, one exact origin,
-// '*', credentials, methods lists, allowedHeaders, cors: false routes,
-// rejectDisallowed, preflightContinue, the app's own Vary, hooks before and
-// after the plugin, a not-found handler) receive pairs of requests that differ
+// '*', credentials, methods lists, allowedHeaders, exposedHeaders, cors: false
+// routes, rejectDisallowed, preflightContinue, checkActualRequests,
+// allowPrivateNetwork, debug, the app's own Vary and OPTIONS route, hooks
+// before and after the plugin, a not-found handler, bad URLs) receive pairs of requests that differ
 // only in Origin, only in Access-Control-Request-Method or only in
 // Access-Control-Request-Headers. The oracle is the comparison itself, not the
 // plugin's code: where the two responses differ (status, body, or any header
@@ -10,7 +11,8 @@
 // be '*'. A cache that stored one of them would otherwise serve it for the other.
 //
 // Reproduce a failure with what fast-check prints:
-//   VARY_SEED=<seed> VARY_PATH=<path> npx tap test/properties/vary.test.ts --disable-coverage
+//   VARY_SEED=<seed> VARY_PATH=<path> npx tap --disable-coverage test/properties/vary.test.ts
+// (the failure prints that command)
 // Run longer with VARY_RUNS=<n> (each run builds one app and sends PAIRS pairs).
 import { test } from 'tap'
 import fc from 'fast-check'
@@ -47,6 +49,10 @@ interface AppSpec {
   allowedHeaders: string[] | undefined
   rejectDisallowed: boolean
   preflightContinue: boolean
+  checkActualRequests: boolean
+  exposedHeaders: boolean
+  allowPrivateNetwork: boolean
+  debug: boolean
   /** An onRequest hook before the plugin that refuses requests without Authorization on /b (an auth plugin). */
   authBefore: boolean
   /** An onSend hook after the plugin that replaces Vary. */
@@ -66,6 +72,8 @@ interface RequestSpec {
   acrh: string | undefined
   contentType: string | undefined
   authorization: boolean
+  /** A header only scripts send (X-CSRF-Token): the request needs a preflight. */
+  csrf: boolean
 }
 
 type Dimension = 'origin' | 'acrm' | 'acrh'
@@ -100,6 +108,10 @@ async function buildApp (spec: AppSpec): Promise<FastifyInstance> {
     ...(spec.allowedHeaders !== undefined ? { allowedHeaders: spec.allowedHeaders } : {}),
     rejectDisallowed: spec.rejectDisallowed,
     preflightContinue: spec.preflightContinue,
+    checkActualRequests: spec.checkActualRequests,
+    allowPrivateNetwork: spec.allowPrivateNetwork,
+    debug: spec.debug,
+    ...(spec.exposedHeaders ? { exposedHeaders: ['x-request-id'] } : {}),
     cacheControl: 'public, max-age=60'
   }
   await app.register(cors, options)
@@ -133,6 +145,7 @@ function inject (app: FastifyInstance, request: RequestSpec): Promise<LightMyReq
   if (request.acrh !== undefined) headers['access-control-request-headers'] = request.acrh
   if (request.contentType !== undefined) headers['content-type'] = request.contentType
   if (request.authorization) headers.authorization = 'Bearer t'
+  if (request.csrf) headers['x-csrf-token'] = 't'
   const options: InjectOptions = { method: request.method as InjectOptions['method'], url: request.url, headers }
   if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') options.payload = request.contentType === 'application/json' ? '{}' : 'x'
   return app.inject(options)
@@ -166,6 +179,10 @@ const appArb: fc.Arbitrary<AppSpec> = fc.record({
   allowedHeaders: fc.option(fc.constantFrom(['content-type'], ['content-type', 'x-api-key', 'authorization'], ['*']), { nil: undefined }),
   rejectDisallowed: fc.boolean(),
   preflightContinue: fc.boolean(),
+  checkActualRequests: fc.boolean(),
+  exposedHeaders: fc.boolean(),
+  allowPrivateNetwork: fc.boolean(),
+  debug: fc.boolean(),
   authBefore: fc.boolean(),
   onSendAfter: fc.boolean(),
   notFound: fc.boolean(),
@@ -186,7 +203,8 @@ const requestArb: fc.Arbitrary<RequestSpec> = fc.record({
   acrm: acrmArb,
   acrh: acrhArb,
   contentType: maybe(fc.constantFrom('text/plain', 'application/json')),
-  authorization: fc.boolean()
+  authorization: fc.boolean(),
+  csrf: fc.boolean()
 })
 
 /** A request and a twin that differs in one header only (present, absent or another value). */
@@ -220,7 +238,8 @@ test('property (d): where two responses differ by one request header, Vary names
       await app.close()
     }
   }), { numRuns: RUNS, seed: SEED, ...(PATH !== undefined ? { path: PATH } : {}) }).catch((error: unknown) => {
-    t.comment(`rerun: VARY_SEED=${SEED} VARY_RUNS=${RUNS} npx tap test/properties/vary.test.ts --disable-coverage (and VARY_PATH from the report above)`)
+    const path = /path: "([^"]*)"/.exec(String((error as Error).message))?.[1]
+    t.comment(`rerun: VARY_SEED=${SEED} VARY_RUNS=${RUNS}${path === undefined ? '' : ` VARY_PATH=${path}`} npx tap --disable-coverage test/properties/vary.test.ts`)
     throw error
   })
   t.ok(differing > compared / 10, `the pairs exercise the property: ${differing} of ${compared} pairs differ`)

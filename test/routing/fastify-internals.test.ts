@@ -142,6 +142,11 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
   t.throws(() => checkInternals(app, { ...expectations, constraints: {} }), { code, message: /lookup/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { code, message: /onRequest hooks/ })
   t.throws(() => checkInternals(app, { ...expectations, sendHook: { name: 'renamed' } }), { code, message: /onSend hooks/ })
+  const pluginRoute = internalsOf(app).router.routes().find(route => route.method === 'OPTIONS')!.context as unknown as { onSend: unknown }
+  const onSend = pluginRoute.onSend
+  pluginRoute.onSend = null
+  t.throws(() => checkInternals(app, expectations), { code, message: /onSend hooks/ }, 'no onSend hook at all')
+  pluginRoute.onSend = onSend
   t.throws(() => checkInternals(app, { ...expectations, registeredOn: Fastify() }), { code, message: /prototype chain/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { message: version })
   const notFoundRouter = (app as unknown as Record<symbol, { router: { off: (method: string, path: string) => void } }>)[notFoundSymbol(app)].router
