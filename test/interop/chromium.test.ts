@@ -10,6 +10,7 @@ import { RATE_LIMIT_HEADERS, rateLimitApp } from './fixtures/rate-limit-app.js'
 import { sessionApp } from './fixtures/session-app.js'
 import { ITEMS, compressEtagApp } from './fixtures/compress-etag-app.js'
 import { authApp, TOKEN } from './fixtures/auth-app.js'
+import { bearerAuthApp, TOKEN as BEARER_TOKEN } from './fixtures/bearer-auth-app.js'
 import { EVIL_HOST, PAGE_HOST, chromium, listen } from './fixtures/interop.js'
 
 const browser = await chromium(t)
@@ -41,6 +42,27 @@ t.test('rate-limit: the page reads the 429 and its Retry-After', async t => {
   const url = `${await listen(app)}/data`
   t.match(await page.fetch(url, { read: ['x-ratelimit-remaining'] }), { readable: true, status: 200, read: { 'x-ratelimit-remaining': '0' } })
   t.match(await page.fetch(url, { read: ['retry-after'] }), { readable: true, status: 429, read: { 'retry-after': '60' } }, 'a 429 the page can read, and when to retry')
+})
+
+t.test("rate-limit's hook added before the plugin: the page still reads the 429", async t => {
+  const app = await rateLimitApp('rateLimit() hook before the plugin', { ...allowed, exposedHeaders: RATE_LIMIT_HEADERS })
+  t.teardown(() => app.close())
+  const url = `${await listen(app)}/data`
+  const sent = statuses(app)
+  t.match(await page.fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }), { readable: true, status: 200 })
+  t.match(await page.fetch(url, { read: ['retry-after'] }), { readable: true, status: 429, read: { 'retry-after': '60' } }, 'a 429 the page can read')
+  t.same(sent, [204, 200, 429], 'the preflight was answered by the plugin, not counted by the limiter')
+})
+
+t.test('bearer-auth registered before the plugin (its README\'s order): preflights are the plugin\'s, the page reads the 401', async t => {
+  const app = await bearerAuthApp('bearer-auth first', { ...allowed, allowedHeaders: ['authorization'] })
+  t.teardown(() => app.close())
+  const url = `${await listen(app)}/me`
+  const sent = statuses(app)
+  t.match(await page.fetch(url), { readable: true, status: 401 }, 'no token: the page reads "not logged in"')
+  t.match(await page.fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${BEARER_TOKEN}` } }), { readable: true, status: 200, body: '{"deleted":true}' }, 'the preflight (never carrying the token) was answered by the plugin')
+  t.same(sent, [401, 204, 200])
+  t.match(await evil.fetch(url), { readable: false }, 'a refused page cannot read the 401')
 })
 
 t.test('auth: preflights carry no token and are never authenticated; the page reads the 401', async t => {
