@@ -30,7 +30,8 @@ export function floorHook (origins, override) {
   return function corsFloor (request, reply, done) {
     const origin = request.headers.origin
     if (request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined) {
-      if (single === undefined) reply.header('vary', 'Origin')
+      // A preflight's answer depends on its Origin, requested method and requested headers.
+      reply.header('vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers')
       const method = request.headers['access-control-request-method']
       if (!allowed(origin) || !methods.has(method)) {
         reply.code(403).header('content-type', 'text/plain; charset=utf-8').send('CORS preflight refused')
