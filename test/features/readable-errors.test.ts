@@ -55,6 +55,28 @@ test('a preflight to a bad URL gets the error, readable, with the Vary of a pref
   t.same(varyNames(response), ['origin', 'access-control-request-method', 'access-control-request-headers'])
 })
 
+test('a plain OPTIONS request to a bad URL varies on what would make it a preflight', async t => {
+  const app = Fastify()
+  await app.register(cors, OPTIONS)
+  await app.ready()
+  const response = await app.inject({ method: 'OPTIONS', url: '/q/%zz', headers: { origin: APP } })
+  t.equal(response.statusCode, 400)
+  t.equal(response.headers['access-control-allow-origin'], APP)
+  t.same(varyNames(response), ['origin', 'access-control-request-method'])
+})
+
+test('a root registration with CORS off leaves bad URLs without CORS headers, and still varies where it refuses', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: false })
+  await app.ready()
+  const get = await app.inject({ method: 'GET', url: '/q/%zz', headers: { origin: APP } })
+  t.equal(get.statusCode, 400)
+  t.equal(get.headers['access-control-allow-origin'], undefined)
+  const remove = await app.inject({ method: 'DELETE', url: '/q/%zz', headers: { origin: APP } })
+  t.equal(remove.statusCode, 403, 'a cross-origin DELETE is refused, as on a route with CORS off')
+  t.same(varyNames(remove), ['origin'])
+})
+
 test('with the plugin registered in a child scope only, bad URLs are left to Fastify', async t => {
   const app = Fastify()
   await app.register(async child => {
