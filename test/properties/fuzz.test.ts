@@ -687,9 +687,16 @@ function check (model: AppModel, req: Req, res: LightMyRequestResponse, calls: s
       if (acao !== undefined && exposed.length > 0 && h['access-control-expose-headers'] !== exposed.join(', ')) fail(`Access-Control-Expose-Headers: ${h['access-control-expose-headers']}`)
       if (acao === undefined && h['access-control-expose-headers'] !== undefined) fail('Access-Control-Expose-Headers without a grant')
     }
-    // The answer depends on Origin when it is decided per origin, or when one fixed
-    // origin comes with rejectDisallowed (the status then depends on Origin).
-    const dependsOnOrigin = d.kind === 'dynamic' || (d.kind === 'static' && d.value !== '*' && effective?.rejectDisallowed === true)
+    // The answer depends on Origin when it is decided per origin; when one fixed
+    // origin comes with rejectDisallowed (the status then depends on Origin); when
+    // the actual-request check may refuse the request for its origin (CORS off,
+    // one exact origin, or '*' with a `methods` list: the plugin does not look
+    // whether this method is listed); and for an OPTIONS request, which an Origin
+    // (with Access-Control-Request-Method) would make a preflight.
+    const mayBeChecked = (effective ?? model.scope).checkActualRequests !== false && !['GET', 'HEAD', 'POST'].includes(method) &&
+      (d.kind !== 'static' || d.value !== '*' || (listed !== undefined && !listed.includes('*')))
+    const dependsOnOrigin = method === 'OPTIONS' || d.kind === 'dynamic' || mayBeChecked ||
+      (d.kind === 'static' && d.value !== '*' && effective?.rejectDisallowed === true)
     if (handledNow.includes('/varystar')) {
       if (h.vary !== '*') fail(`Vary '*' became ${JSON.stringify(h.vary)}`)
     } else if (dependsOnOrigin) {
