@@ -270,20 +270,6 @@ test('a route with a custom constraint: certain when every candidate shares a po
   t.equal((await preflight(app, '/u/7', PARTNER, 'PUT', 'x-tenant')).body, 'CORS preflight refused: ambiguous-route', 'PUT /u/:id or PUT /u/*: policies differ')
 })
 
-test('a not-found request is answered by the first registration whose hook runs', async t => {
-  const app = Fastify()
-  await app.register(cors, { origin: [APP] })
-  await app.register(async inner => {
-    await inner.register(cors, { origin: [PARTNER] })
-    inner.setNotFoundHandler((_request, reply) => { reply.code(404).send('inner not found') })
-  }, { prefix: '/inner' })
-  await app.ready()
-  const response = await app.inject({ url: '/inner/nothing', headers: { origin: APP } })
-  t.equal(response.body, 'inner not found')
-  t.equal(response.headers['access-control-allow-origin'], APP)
-  t.equal((await preflight(app, '/inner/nothing', APP, 'DELETE')).statusCode, 204, 'its preflight alike')
-})
-
 test('a custom-constrained route and the route found without it, with one policy: certain', async t => {
   const app = Fastify()
   app.addConstraintStrategy(tenantConstraint)
