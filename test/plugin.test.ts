@@ -3,27 +3,34 @@ import Fastify, { type RouteOptions } from 'fastify'
 import cors, { ERROR_CODES } from '../index.js'
 import { appWith, corsHeaders, get, preflight, tenantConstraint } from './fixtures/app.js'
 
-test('config.cors overrides the options for that route, on responses and on preflights', async t => {
-  const app = await appWith({ origin: ['https://a.com', 'https://b.com'] }, app => {
-    app.get('/public', async () => 'p')
-    app.put('/partner', { config: { cors: { origin: 'https://partner.com', allowedHeaders: ['content-type'], maxAge: 60 } } }, async () => 'x')
-    app.get('/partner', async () => 'global')
+const ok = async () => 'ok'
+
+test('config.cors overrides the options for that route, on responses and on preflights, in child scopes too', async t => {
+  const app = await appWith({ origin: ['https://a.com', 'https://b.com'], methods: ['GET'] }, async app => {
+    app.get('/public', ok)
+    app.put('/partner', { config: { cors: { origin: 'https://partner.com', methods: ['PUT'], allowedHeaders: ['content-type'], maxAge: 60 } } }, ok)
+    app.get('/partner', ok)
+    await app.register(async child => {
+      child.delete('/item', { config: { cors: { origin: ['https://c.com', 'https://d.com'], methods: ['DELETE'] } } }, ok)
+    }, { prefix: '/api' })
   })
   t.equal((await get(app, '/public', 'https://a.com')).headers['access-control-allow-origin'], 'https://a.com')
-  const ok = await preflight(app, '/partner', 'https://partner.com', 'PUT', 'content-type')
-  t.equal(ok.statusCode, 204)
-  t.same(corsHeaders(ok), {
+  const own = await preflight(app, '/partner', 'https://partner.com', 'PUT', 'content-type')
+  t.equal(own.statusCode, 204)
+  t.same(corsHeaders(own), {
     'access-control-allow-origin': 'https://partner.com',
     'access-control-allow-methods': 'PUT',
     'access-control-allow-headers': 'content-type',
     'access-control-max-age': '60',
     vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
-  })
-  t.equal((await preflight(app, '/partner', 'https://a.com', 'PUT')).statusCode, 403, 'the global origin does not get the route')
+  }, "the PUT route's own policy")
+  t.equal((await preflight(app, '/partner', 'https://a.com', 'PUT')).statusCode, 403, 'the global origin does not reach the PUT route')
   t.equal((await preflight(app, '/partner', 'https://a.com', 'GET')).statusCode, 204, 'the GET route at the same path keeps the global policy')
-  t.equal((await preflight(app, '/partner', 'https://partner.com', 'GET')).statusCode, 403)
+  t.equal((await preflight(app, '/partner', 'https://partner.com', 'GET')).statusCode, 403, 'and partner.com, allowed for PUT only, is refused for GET')
+  t.equal((await preflight(app, '/api/item', 'https://c.com', 'DELETE')).statusCode, 204, 'a prefixed route in a child scope: its own policy')
+  t.equal((await preflight(app, '/api/item', 'https://a.com', 'DELETE')).statusCode, 403)
   const actual = await app.inject({ method: 'PUT', url: '/partner', headers: { origin: 'https://evil.com' } })
-  t.equal(actual.headers['access-control-allow-origin'], 'https://partner.com')
+  t.equal(actual.headers['access-control-allow-origin'], 'https://partner.com', "one exact origin is sent to everyone, the route's")
 })
 
 test('config.cors: false turns CORS off for the route, its responses and its preflights', async t => {
@@ -74,46 +81,53 @@ test('a preflight finds the route of the requested method, wherever it is declar
   t.equal((await preflight(app, '/files/a', 'https://files.com', 'DELETE')).statusCode, 204)
 })
 
-test('routes told apart by Host get their own policy on preflights', async t => {
+test('routes told apart by Host get their own policy, on requests and on preflights', async t => {
   const app = await appWith({}, app => {
-    app.put('/', { constraints: { host: 'a.test' }, config: { cors: { origin: 'https://a.com' } } }, async () => 'a')
-    app.put('/', { constraints: { host: 'b.test' }, config: { cors: { origin: 'https://b.com' } } }, async () => 'b')
+    app.put('/', { constraints: { host: 'a.test' }, config: { cors: { origin: 'https://a.com' } } }, ok)
+    app.put('/', { constraints: { host: 'b.test' }, config: { cors: { origin: 'https://b.com' } } }, ok)
   })
-  const host = (name: string) => ({ host: name })
-  t.equal((await preflight(app, '/', 'https://a.com', 'PUT', undefined, host('a.test'))).statusCode, 204)
-  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('a.test'))).statusCode, 403)
-  t.equal((await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('b.test'))).statusCode, 204)
-  const unrouted = await preflight(app, '/', 'https://b.com', 'PUT', undefined, host('c.test'))
+  for (const host of ['a.test', 'b.test']) {
+    const own = host === 'a.test' ? 'https://a.com' : 'https://b.com'
+    const other = host === 'a.test' ? 'https://b.com' : 'https://a.com'
+    t.equal((await app.inject({ method: 'PUT', url: '/', headers: { host, origin: own } })).headers['access-control-allow-origin'], own, `PUT on ${host} from ${own} is granted`)
+    t.equal((await preflight(app, '/', own, 'PUT', undefined, { host })).statusCode, 204, `preflight on ${host} from ${own} is answered`)
+    t.equal((await preflight(app, '/', other, 'PUT', undefined, { host })).statusCode, 403, `preflight on ${host} from ${other} is refused`)
+  }
+  const unrouted = await preflight(app, '/', 'https://b.com', 'PUT', undefined, { host: 'c.test' })
   t.equal(unrouted.statusCode, 204, 'no route for that host: the scope policy, so that the page reads the 404')
   t.equal(unrouted.headers['access-control-allow-origin'], '*')
 })
 
-test('routes told apart by something a preflight does not carry: refused unless their policies agree', async t => {
-  const app = Fastify()
-  app.addConstraintStrategy(tenantConstraint)
-  await app.register(cors)
-  app.put('/x', { constraints: { tenant: 'one' }, config: { cors: { origin: 'https://one.com' } } }, async () => 'one')
-  app.put('/x', { constraints: { tenant: 'two' }, config: { cors: { origin: 'https://two.com' } } }, async () => 'two')
-  app.delete('/y', { constraints: { tenant: 'one' } }, async () => 'one')
-  app.delete('/y', { constraints: { tenant: 'two' } }, async () => 'two')
-  app.get('/z', { constraints: { version: '1.0.0' }, config: { cors: { origin: 'https://v1.com' } } }, async () => 'v1')
-  app.get('/z', async () => 'unversioned')
-  await app.ready()
-  const refused = await preflight(app, '/x', 'https://one.com', 'PUT')
-  t.equal(refused.statusCode, 403)
-  t.equal(refused.body, 'CORS preflight refused: ambiguous-route')
-  t.equal((await preflight(app, '/y', 'https://any.com', 'DELETE')).statusCode, 204, 'same policy: no ambiguity')
-  t.equal((await preflight(app, '/z', 'https://any.com', 'GET')).statusCode, 204, 'without Accept-Version the request reaches the unversioned route')
-  t.equal((await preflight(app, '/z', 'https://any.com', 'GET', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'with it, either route, and their policies differ')
-  t.equal((await app.inject({ url: '/z', headers: { 'accept-version': '1.0.0', origin: 'https://v1.com' } })).headers['access-control-allow-origin'], 'https://v1.com')
-})
-
-test('a versioned route is preflighted with its policy (the preflight never carries Accept-Version)', async t => {
-  const app = await appWith({ origin: ['https://x.com', 'https://y.com'] }, app => {
-    app.put('/one', { constraints: { version: '1.0.0' } }, async () => 'v1')
-    app.put('/one', { constraints: { version: '2.0.0' } }, async () => 'v2')
+test('routes told apart by a constraint a preflight does not carry: never answered with the wrong policy, answered when their policies agree', async t => {
+  const app = await appWith({ origin: ['https://x.com'] }, app => {
+    app.addConstraintStrategy(tenantConstraint)
+    app.put('/differ', { constraints: { tenant: 'a' }, config: { cors: { origin: 'https://a.com' } } }, ok)
+    app.put('/differ', { constraints: { tenant: 'b' }, config: { cors: { origin: 'https://b.com' } } }, ok)
+    app.put('/plain-and-constrained', { constraints: { tenant: 'a' }, config: { cors: { origin: 'https://a.com' } } }, ok)
+    app.put('/plain-and-constrained', ok)
+    app.put('/agree', { constraints: { tenant: 'a' } }, ok)
+    app.put('/agree', { constraints: { tenant: 'b' } }, ok)
+    app.get('/z', { constraints: { version: '1.0.0' }, config: { cors: { origin: 'https://v1.com' } } }, ok)
+    app.get('/z', ok)
   })
-  t.equal((await preflight(app, '/one', 'https://x.com', 'PUT', 'accept-version')).statusCode, 204)
+  // The actual PUT from a.com with X-Tenant: a is granted, but its preflight cannot tell which route it is for.
+  const actual = await app.inject({ method: 'PUT', url: '/differ', headers: { origin: 'https://a.com', 'x-tenant': 'a' } })
+  t.equal(actual.headers['access-control-allow-origin'], 'https://a.com', 'the actual request gets its own route\'s policy')
+  for (const url of ['/differ', '/plain-and-constrained']) {
+    for (const origin of ['https://a.com', 'https://b.com', 'https://x.com']) {
+      const pre = await preflight(app, url, origin, 'PUT', 'x-tenant')
+      t.equal(pre.statusCode, 403, `${url}: preflight from ${origin} is refused`)
+      t.equal(pre.body, 'CORS preflight refused: ambiguous-route', `${url}: the reason is named`)
+      t.equal(pre.headers['access-control-allow-origin'], undefined, `${url}: no Access-Control-Allow-Origin for ${origin}`)
+    }
+  }
+  const agree = await preflight(app, '/agree', 'https://x.com', 'PUT', 'x-tenant')
+  t.equal(agree.statusCode, 204, 'routes with the same policy: answered')
+  t.equal(agree.headers['access-control-allow-origin'], 'https://x.com')
+  t.equal((await preflight(app, '/agree', 'https://a.com', 'PUT', 'x-tenant')).statusCode, 403, 'with that policy')
+  t.equal((await preflight(app, '/z', 'https://x.com', 'GET')).statusCode, 204, 'without Accept-Version the request reaches the unversioned route')
+  t.equal((await preflight(app, '/z', 'https://x.com', 'GET', 'accept-version')).body, 'CORS preflight refused: ambiguous-route', 'with it, either route, and their policies differ')
+  t.equal((await app.inject({ url: '/z', headers: { 'accept-version': '1.0.0', origin: 'https://v1.com' } })).headers['access-control-allow-origin'], 'https://v1.com')
 })
 
 test('prefixed routes, including the prefix root with and without a trailing slash', async t => {
@@ -291,4 +305,46 @@ test('routes of a sibling scope registered before the CORS plugin, or after it, 
   t.equal((await preflight(app, '/sibling/1', 'https://a.com', 'DELETE')).body, 'CORS preflight refused: cors-disabled', 'a scope without the plugin has no CORS')
   t.equal((await preflight(app, '/other/1', 'https://a.com', 'DELETE')).statusCode, 204)
   t.equal((await app.inject({ method: 'DELETE', url: '/sibling/1', headers: { origin: 'https://a.com' } })).body, 'sibling', 'no hook of the plugin runs there')
+})
+
+test('a preflight is answered by the route the actual request will reach, even at a less specific path', async t => {
+  // The actual PUT /users/me and DELETE / reach the parametric and catch-all
+  // routes (with CORS granted), so their preflights must be answered too.
+  const app = await appWith({ origin: 'https://a.com' }, app => {
+    app.get('/users/me', ok)
+    app.put('/users/:id', ok)
+    app.get('/', ok)
+    app.all('*', ok)
+  })
+  for (const [url, method] of [['/users/me', 'PUT'], ['/', 'DELETE'], ['/users/7', 'PUT'], ['/nothing', 'DELETE']]) {
+    const actual = await app.inject({ method: method as 'PUT', url, headers: { origin: 'https://a.com' } })
+    t.equal(actual.headers['access-control-allow-origin'], 'https://a.com', `${method} ${url} is granted`)
+    const pre = await preflight(app, url, 'https://a.com', method)
+    t.equal(pre.statusCode, 204, `so its preflight is answered (got ${pre.statusCode} ${pre.body})`)
+  }
+})
+
+test('routes constrained by version (Accept-Version, which a preflight never carries) can be preflighted', async t => {
+  // A versioned request carries Accept-Version, a non-safelisted header, so a
+  // browser always preflights it; the preflight names the header in
+  // Access-Control-Request-Headers but never carries its value.
+  const app = await appWith({ origin: ['https://x.com'] }, app => {
+    app.put('/one', { constraints: { version: '1.0.0' } }, ok)
+    app.put('/agree', { constraints: { version: '1.0.0' } }, ok)
+    app.put('/agree', { constraints: { version: '2.0.0' } }, ok)
+    app.put('/differ', { constraints: { version: '1.0.0' }, config: { cors: { origin: 'https://a.com' } } }, ok)
+    app.put('/differ', { constraints: { version: '2.0.0' }, config: { cors: { origin: 'https://b.com' } } }, ok)
+  })
+  const actual = await app.inject({ method: 'PUT', url: '/one', headers: { origin: 'https://x.com', 'accept-version': '1.x' } })
+  t.equal(actual.headers['access-control-allow-origin'], 'https://x.com', 'the actual versioned request is granted')
+  for (const url of ['/one', '/agree']) {
+    const pre = await preflight(app, url, 'https://x.com', 'PUT', 'accept-version')
+    t.equal(pre.statusCode, 204, `${url}: so its preflight is answered (got ${pre.statusCode} ${pre.body})`)
+    t.equal(pre.headers['access-control-allow-origin'], 'https://x.com', `${url}: with the routes' policy`)
+  }
+  for (const origin of ['https://a.com', 'https://b.com']) {
+    const pre = await preflight(app, '/differ', origin, 'PUT', 'accept-version')
+    t.equal(pre.statusCode, 403, `/differ: versions with different policies cannot be told apart: ${origin} is refused`)
+    t.equal(pre.headers['access-control-allow-origin'], undefined)
+  }
 })

@@ -1,7 +1,10 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import cors, { ERROR_CODES } from '../../index.js'
+import cors, { ERROR_CODES, type CorsOptions } from '../../index.js'
+import { appWith, assertRefused, corsHeaders, describeOptions, get, preflight, refusedAtStartup } from '../fixtures/app.js'
 import { startup, failure } from '../fixtures/startup.js'
+
+const ok = async () => 'ok'
 
 test("'*' with credentials fails startup, quoting the browser", async t => {
   for (const origin of ['*', ['https://a.com', '*']]) {
@@ -24,15 +27,6 @@ test('an origin that is not a serialized origin fails startup with the correct f
   t.equal(error.code, ERROR_CODES.invalidOrigin)
   t.match(error.message, "cors option 'origin[1]': \"https://B.com/\" is refused: a browser never sends an Origin with a trailing slash and upper-case letters. Fix: use 'https://b.com'.")
   t.match((await failure({ origin: 'null' })).message, /'origin': "null" is refused: 'null' is the opaque origin/)
-})
-
-test('a wildcard on a public suffix with credentials fails startup', async t => {
-  for (const origin of ['https://*.com', 'https://*.github.io', 'https://*.co.uk:*']) {
-    const error = await failure({ origin, credentials: true })
-    t.equal(error.code, ERROR_CODES.publicSuffixWildcard, origin)
-    t.match(error.message, /is a public suffix.*dangerouslyAllowSubdomainsOfPublicSuffixes/)
-  }
-  await t.resolves(startup({ origin: ['https://*.example.com', 'http://*.localhost:*'], credentials: true }))
 })
 
 test('plain http origins with credentials log a warning, loopback ones do not', async t => {
@@ -161,4 +155,79 @@ test('with credentials, a RegExp that matches plain http logs a warning; a caref
   await app.ready()
   t.equal(lines.length, 1)
   t.match(lines[0], /'origin\[0\]': \/\^https\?:\\\\\/\\\\\/app\\\\\.example\\\\\.com\$\/ matches 'http:\/\/app\.example\.com', plain http with credentials/)
+})
+
+test('reflecting any origin with credentials is refused at startup unless dangerouslyAllowAnyOriginWithCredentials', async t => {
+  await refusedAtStartup(t, { origin: true, credentials: true }, 'FST_CORS_ANY_ORIGIN_WITH_CREDENTIALS')
+  await refusedAtStartup(t, { origin: '*', credentials: true }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS')
+  await refusedAtStartup(t, { credentials: true }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS', "the default origin '*' with credentials is refused")
+  await refusedAtStartup(t, { origin: ['https://a.com', '*'], credentials: true }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS')
+  await refusedAtStartup(t, { origin: 'https://a.com', credentials: true, allowedHeaders: '*' }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS')
+  await refusedAtStartup(t, { origin: 'https://a.com', credentials: true, exposedHeaders: ['*'] }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS')
+  await refusedAtStartup(t, { origin: 'https://a.com', credentials: true, methods: '*' }, 'FST_CORS_WILDCARD_WITH_CREDENTIALS')
+
+  // A route cannot switch it on either.
+  await t.rejects(appWith({ origin: 'https://a.com', credentials: true }, app => {
+    app.get('/', { config: { cors: { origin: true } } }, ok)
+  }), { code: 'FST_CORS_ANY_ORIGIN_WITH_CREDENTIALS' }, 'a route config.cors { origin: true } under credentials is refused')
+
+  // Explicitly accepted: every origin is reflected, never '*'.
+  const app = await appWith({ origin: true, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true })
+  const response = await get(app, '/', 'https://evil.com')
+  t.same(corsHeaders(response), { 'access-control-allow-origin': 'https://evil.com', 'access-control-allow-credentials': 'true', vary: 'Origin' })
+})
+
+test("the 'null' origin is never allowed, and configuring it fails startup", async t => {
+  await refusedAtStartup(t, { origin: 'null' }, 'FST_CORS_INVALID_ORIGIN')
+  await refusedAtStartup(t, { origin: ['https://a.com', 'null'] }, 'FST_CORS_INVALID_ORIGIN')
+  await t.rejects(appWith({ origin: 'https://a.com' }, app => { app.get('/', { config: { cors: { origin: ['null'] } } }, ok) }), { code: 'FST_CORS_INVALID_ORIGIN' }, "a route cannot allow 'null' either")
+
+  const calls: string[] = []
+  for (const options of [
+    { origin: ['https://a.com'] },
+    { origin: true },
+    { origin: true, credentials: true, dangerouslyAllowAnyOriginWithCredentials: true },
+    { origin: 'https://*.example.com' },
+    { origin: /^[a-z]+:\/\/[a-z.]+$/ },
+    { origin: (origin: string) => { calls.push(origin); return true } }
+  ] as CorsOptions[]) {
+    const app = await appWith(options)
+    await assertRefused(t, app, 'null')
+    const refused = await preflight(app, '/', 'null', 'GET')
+    t.equal(refused.body, 'CORS preflight refused: opaque-origin', `${describeOptions(options)}: the refusal names the opaque origin`)
+  }
+  t.same(calls, [], 'an origin function is never asked about null')
+})
+
+test('a wildcard on a public suffix with credentials is refused at startup unless dangerouslyAllowSubdomainsOfPublicSuffixes', async t => {
+  for (const origin of ['https://*.com', 'https://*.github.io', 'https://*.co.uk', 'https://*.appspot.com', 'https://*.com:*']) {
+    await refusedAtStartup(t, { origin, credentials: true }, 'FST_CORS_PUBLIC_SUFFIX_WILDCARD')
+    await refusedAtStartup(t, { origin: ['https://ok.example.com', origin], credentials: true }, 'FST_CORS_PUBLIC_SUFFIX_WILDCARD', `${origin} inside a list`)
+    await t.resolves(appWith({ origin, credentials: true, dangerouslyAllowSubdomainsOfPublicSuffixes: true }), `${origin} is accepted when explicitly allowed`)
+    await t.resolves(appWith({ origin }), `${origin} is accepted without credentials`)
+  }
+  t.match((await failure({ origin: 'https://*.co.uk:*', credentials: true })).message, /is a public suffix.*dangerouslyAllowSubdomainsOfPublicSuffixes/, 'the message names the way out')
+  await t.resolves(appWith({ origin: ['https://*.example.com', 'http://*.localhost:*'], credentials: true }), "a registrable domain's subdomains are fine, and localhost's")
+  await t.resolves(appWith({ origin: 'https://*.alice.github.io', credentials: true }), 'so are those of a site under a private suffix')
+})
+
+test('plain-http, non-loopback origins with credentials log a startup warning', async t => {
+  async function warnings (options: CorsOptions): Promise<string[]> {
+    const lines: string[] = []
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { lines.push(line) } } } })
+    await app.register(cors, options)
+    app.get('/', ok)
+    await app.ready()
+    await app.close()
+    return lines.map(line => JSON.parse(line).msg as string)
+  }
+  for (const origin of ['http://example.com', 'http://*.example.com', 'http://localhost.evil.com', 'http://127.0.0.1.evil.com', 'http://10.0.0.1:8080']) {
+    const lines = await warnings({ origin: [origin], credentials: true })
+    t.equal(lines.length, 1, `${origin}: one warning`)
+    t.match(lines[0], origin, 'naming the origin')
+  }
+  for (const origin of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000', 'http://app.localhost', 'https://example.com']) {
+    t.same(await warnings({ origin: [origin], credentials: true }), [], `${origin}: no warning`)
+  }
+  t.same(await warnings({ origin: ['http://example.com'] }), [], 'no warning without credentials')
 })

@@ -3,6 +3,7 @@ import { parseOriginSetting } from '../../lib/config/origin-settings.js'
 import type { OriginList } from '../../lib/config/origin-rules.js'
 import { compileOriginList } from '../../lib/policy/origin-matcher.js'
 import { suffixBeneath } from '../../lib/config/public-suffix.js'
+import { appWith, assertAllowed, assertRefused, get, preflight } from '../fixtures/app.js'
 
 function matcher (parts: Partial<OriginList>) {
   const allows = compileOriginList({ exact: [], patterns: [], regexps: [], any: false, ...parts })
@@ -72,4 +73,39 @@ test('a pattern with public suffixes beneath its domain grants only the names ab
   for (const origin of ['https://attacker.s3.amazonaws.com', 'https://x.abc123.execute-api.us-east-1.amazonaws.com', 'https://attacker.up.railway.app:8443', 'https://attacker.up.railway.app', 'https://amazonaws.com', 'https://a.b.example.org']) {
     t.notOk(m.allows(origin), origin)
   }
+})
+
+test('suffix and substring matching: listed origins and subdomain patterns match exactly', async t => {
+  const exact = await appWith({ origin: ['https://foo.com', 'https://bar.com'] })
+  for (const origin of ['https://barfoo.com', 'https://foo.com.evil.com', 'https://evilfoo.com', 'https://oo.com', 'https://foo.co', 'http://foo.com', 'https://foo.com:444', 'https://sub.foo.com', 'https://foo.combar.com', 'https://FOO.com', 'https://foo.com/', 'https://foo.com.']) {
+    await assertRefused(t, exact, origin)
+  }
+  await assertAllowed(t, exact, 'https://foo.com')
+  await assertAllowed(t, exact, 'https://bar.com')
+
+  const pattern = await appWith({ origin: 'https://*.example.com' })
+  for (const origin of ['https://example.com', 'https://evilexample.com', 'https://example.com.evil.com', 'https://a.example.com.evil.com', 'http://a.example.com', 'https://a.example.com:8443', 'https://.example.com', 'https://a..example.com', 'https://a.evilexample.com', 'https://a.example.co']) {
+    await assertRefused(t, pattern, origin)
+  }
+  await assertAllowed(t, pattern, 'https://a.example.com')
+  await assertAllowed(t, pattern, 'https://a.b.example.com')
+
+  const anyPort = await appWith({ origin: ['http://localhost:*'] })
+  await assertAllowed(t, anyPort, 'http://localhost:3000')
+  for (const origin of ['http://localhost.evil.com:3000', 'http://evillocalhost:3000', 'http://a.localhost:3000', 'https://localhost:3000']) {
+    await assertRefused(t, anyPort, origin)
+  }
+})
+
+test('a stateful /g or /y RegExp answers the same on every request', async t => {
+  const global = /^https:\/\/[a-z]+\.example\.com$/g
+  const sticky = /^https:\/\/[a-z]+\.example\.org$/y
+  const app = await appWith({ origin: [global, sticky] })
+  for (let i = 0; i < 6; i++) {
+    t.equal((await get(app, '/', 'https://app.example.com')).headers['access-control-allow-origin'], 'https://app.example.com', `/g: request ${i + 1} allowed`)
+    t.equal((await preflight(app, '/', 'https://app.example.org', 'GET')).statusCode, 204, `/y: preflight ${i + 1} allowed`)
+    t.equal((await get(app, '/', 'https://evil.com')).headers['access-control-allow-origin'], undefined, `request ${i + 1} from another origin refused`)
+  }
+  t.equal(global.lastIndex, 0, "the app's own RegExp is not used (its lastIndex is untouched)")
+  t.equal(sticky.lastIndex, 0)
 })

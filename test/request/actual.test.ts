@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '../../index.js'
 import { appWith, corsHeaders, get } from '../fixtures/app.js'
 
@@ -298,4 +298,41 @@ test('under trustProxy, X-Forwarded-Host and X-Forwarded-Proto set by a page do 
   t.equal(refused.body, 'CORS request refused: origin-not-allowed')
   t.equal(handled, 0)
   t.equal((await del({ origin: 'https://api.example.com', 'sec-fetch-site': 'same-origin' })).statusCode, 200, 'a real same-origin request says so in Sec-Fetch-Site')
+})
+
+test('rejectDisallowed answers 403 before hooks and handlers run; same-origin and Origin-less requests pass', async t => {
+  let handled = 0
+  let hooked = 0
+  const build = async (trustProxy: boolean): Promise<FastifyInstance> => {
+    const app = Fastify({ trustProxy })
+    await app.register(cors, { origin: ['https://a.com'], rejectDisallowed: true })
+    app.addHook('onRequest', async () => { hooked++ })
+    app.post('/', async () => { handled++; return 'ok' })
+    await app.ready()
+    return app
+  }
+  const app = await build(false)
+  const post = (origin?: string, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/', headers: { ...(origin !== undefined ? { origin } : {}), ...headers } })
+
+  for (const origin of ['https://evil.com', 'null', 'https://a.com/', 'https://a.com.evil.com']) {
+    const refused = await post(origin)
+    t.equal(refused.statusCode, 403, `${origin} is refused`)
+  }
+  t.equal(handled, 0, 'the handler never ran')
+  t.equal(hooked, 0, 'nor did a later onRequest hook')
+  t.equal((await post('https://a.com')).statusCode, 200, 'an allowed origin passes')
+  t.equal((await post()).statusCode, 200, 'an Origin-less request passes')
+  t.equal((await post('http://localhost')).statusCode, 200, 'a same-origin request passes (inject Host localhost:80)')
+  t.equal((await post('http://localhost', { host: 'LOCALHOST:80' })).statusCode, 200, 'Host is compared case-insensitively, default port dropped')
+  t.equal(handled, 4)
+
+  // Behind a proxy: X-Forwarded-Proto/Host, which a page can set, never make a request same-origin, even under trustProxy.
+  const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }
+  t.equal((await post('https://api.example.com', forwarded)).statusCode, 403, 'without trustProxy, X-Forwarded-* is ignored')
+  const proxied = await build(true)
+  const viaProxy = (origin: string, headers: Record<string, string>) => proxied.inject({ method: 'POST', url: '/', headers: { origin, ...headers } })
+  t.equal((await viaProxy('https://api.example.com', forwarded)).statusCode, 403, 'with trustProxy too')
+  t.equal((await viaProxy('https://api.example.com', { ...forwarded, 'sec-fetch-site': 'same-origin' })).statusCode, 200, 'Sec-Fetch-Site says same-origin')
+  t.equal((await viaProxy('http://api.example.com', { ...forwarded, host: 'api.example.com' })).statusCode, 200, 'Host and the connection\'s scheme')
+  t.equal((await viaProxy('https://evil.com', forwarded)).statusCode, 403)
 })

@@ -1,7 +1,9 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '../../index.js'
-import { appWith, corsHeaders, preflight } from '../fixtures/app.js'
+import { appWith, corsHeaders, get, preflight } from '../fixtures/app.js'
+
+const ok = async () => 'ok'
 
 // A preflight's answer depends on all three, whatever the policy (see lib/spec/vary.ts).
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'
@@ -52,13 +54,6 @@ test('a configured methods list narrows what the route answers', async t => {
   t.equal(refused.statusCode, 403)
   t.equal(refused.body, 'CORS preflight refused: method-not-allowed')
   t.same(corsHeaders(refused), { vary: PREFLIGHT_VARY })
-})
-
-test("methods: '*' allows every method a route answers", async t => {
-  const app = await crud({ origin: 'https://a.com', methods: '*' })
-  const response = await preflight(app, '/items/1', 'https://a.com', 'DELETE')
-  t.equal(response.statusCode, 204)
-  t.equal(response.headers['access-control-allow-methods'], 'DELETE')
 })
 
 test('method matching is case-sensitive, as in browsers: a lower-case method reaches no route', async t => {
@@ -235,15 +230,6 @@ test('a route with preflight: false next to one with preflights on the same path
   t.equal((await preflight(app, '/mixed', 'https://a.com', 'POST')).statusCode, 404, 'not answered: falls through to the router')
 })
 
-test('allowPrivateNetwork answers the legacy Private Network Access preflight only when asked', async t => {
-  const app = await crud({ allowPrivateNetwork: true })
-  const asked = await preflight(app, '/items', 'https://a.com', 'GET', undefined, { 'access-control-request-private-network': 'true' })
-  t.equal(asked.headers['access-control-allow-private-network'], 'true')
-  t.notOk((await preflight(app, '/items', 'https://a.com', 'GET')).headers['access-control-allow-private-network'])
-  const off = await crud({})
-  t.notOk((await preflight(off, '/items', 'https://a.com', 'GET', undefined, { 'access-control-request-private-network': 'true' })).headers['access-control-allow-private-network'])
-})
-
 test('debug: a refused method or header gets a 2xx with the allowed origin and what was checked', async t => {
   const app = await crud({ origin: LIST, credentials: true, debug: true, allowedHeaders: ['content-type', 'x-a'], methods: ['GET', 'POST'] })
   const method = await preflight(app, '/items/1', 'https://a.com', 'PUT')
@@ -281,4 +267,75 @@ test('refused preflights are logged at debug level with the reason', async t => 
   await app.ready()
   await preflight(app, '/x', 'https://a.com', 'PUT')
   t.match(lines.filter(line => line.corsReason !== undefined), [{ level: 20, reqId: String, corsReason: 'method-not-allowed', msg: 'CORS preflight refused: method-not-allowed (the requested method is not allowed)' }])
+})
+
+test("an app's own OPTIONS route still answers plain OPTIONS requests", async t => {
+  let calls = 0
+  const app = await appWith({ origin: 'https://a.com' }, app => {
+    app.get('/x', ok)
+    app.options('/x', async () => { calls++; return 'own options' })
+  })
+  const plain = await app.inject({ method: 'OPTIONS', url: '/x' })
+  t.equal(plain.body, 'own options', 'OPTIONS without Origin reaches the handler')
+  const withOrigin = await app.inject({ method: 'OPTIONS', url: '/x', headers: { origin: 'https://a.com' } })
+  t.equal(withOrigin.body, 'own options', 'OPTIONS with Origin but no Access-Control-Request-Method is not a preflight')
+  t.equal(withOrigin.headers['access-control-allow-origin'], 'https://a.com', 'and gets the CORS headers of an actual request')
+  const noOrigin = await app.inject({ method: 'OPTIONS', url: '/x', headers: { 'access-control-request-method': 'GET' } })
+  t.equal(noOrigin.body, 'own options', 'OPTIONS with Access-Control-Request-Method but no Origin is not a preflight')
+  t.equal(calls, 3)
+  const pre = await preflight(app, '/x', 'https://a.com', 'GET')
+  t.equal(pre.statusCode, 204, 'a real preflight is answered by the plugin')
+  t.equal(calls, 3, 'without running the handler')
+
+  // Without an OPTIONS route of its own, a plain OPTIONS is a 404, not a preflight answer.
+  const bare = await appWith({ origin: 'https://a.com' })
+  t.equal((await bare.inject({ method: 'OPTIONS', url: '/', headers: { origin: 'https://a.com' } })).statusCode, 404)
+})
+
+test("the preflight route does not collide with the app's app.all('*') or app.options('*')", async t => {
+  for (const declare of [
+    (app: FastifyInstance) => { app.get('/', ok); app.all('*', async () => 'catch-all') },
+    (app: FastifyInstance) => { app.options('*', async () => 'catch-all'); app.get('*', async () => 'catch-all') },
+    (app: FastifyInstance) => { app.all('*', async () => 'catch-all'); app.all('/api/*', async () => 'api') }
+  ]) {
+    const app = await appWith({ origin: 'https://a.com' }, declare)
+    const pre = await preflight(app, '/anything/here', 'https://a.com', 'GET')
+    t.equal(pre.statusCode, 204, 'a preflight under the catch-all is answered')
+    t.equal(pre.headers['access-control-allow-origin'], 'https://a.com')
+    const plain = await app.inject({ method: 'OPTIONS', url: '/anything/here' })
+    t.equal(plain.body, 'catch-all', 'a plain OPTIONS reaches the catch-all')
+  }
+  // Registered twice in sibling scopes: no FST_ERR_DUPLICATED_ROUTE either.
+  const app = Fastify()
+  await app.register(cors, { origin: 'https://a.com' })
+  await app.register(async child => { child.all('*', ok) }, { prefix: '/one' })
+  await app.register(async child => { child.all('*', ok) }, { prefix: '/two' })
+  await t.resolves(async () => { await app.ready() }, 'catch-alls under two prefixes register')
+})
+
+test("methods '*' allows every method a route answers, and advertises only the requested one", async t => {
+  const app = await appWith({ origin: 'https://a.com', methods: '*' }, app => {
+    app.put('/', ok)
+    app.get('/', ok)
+    app.route({ method: 'PATCH', url: '/', handler: ok })
+  })
+  for (const method of ['PUT', 'PATCH', 'GET']) {
+    const pre = await preflight(app, '/', 'https://a.com', method)
+    t.equal(pre.statusCode, 204, `the ${method} preflight is answered (got ${pre.statusCode} ${pre.body})`)
+    t.equal(pre.headers['access-control-allow-methods'], method)
+  }
+  t.equal((await preflight(app, '/', 'https://evil.com', 'PUT')).statusCode, 403, 'another origin is refused')
+  // With credentials, '*' would be a literal method name: refused at startup (see above).
+})
+
+test('Access-Control-Allow-Private-Network only when requested and enabled', async t => {
+  const enabled = await appWith({ origin: 'https://a.com', allowPrivateNetwork: true })
+  const disabled = await appWith({ origin: 'https://a.com' })
+  const pna = { 'access-control-request-private-network': 'true' }
+  t.equal((await preflight(enabled, '/', 'https://a.com', 'GET', undefined, pna)).headers['access-control-allow-private-network'], 'true', 'requested and enabled')
+  t.equal((await preflight(enabled, '/', 'https://a.com', 'GET')).headers['access-control-allow-private-network'], undefined, 'not requested')
+  t.equal((await preflight(enabled, '/', 'https://a.com', 'GET', undefined, { 'access-control-request-private-network': 'false' })).headers['access-control-allow-private-network'], undefined, "requested with a value other than 'true'")
+  t.equal((await preflight(disabled, '/', 'https://a.com', 'GET', undefined, pna)).headers['access-control-allow-private-network'], undefined, 'not enabled')
+  t.equal((await preflight(enabled, '/', 'https://evil.com', 'GET', undefined, pna)).headers['access-control-allow-private-network'], undefined, 'not on a refused preflight')
+  t.equal((await get(enabled, '/', 'https://a.com', { headers: pna })).headers['access-control-allow-private-network'], undefined, 'not on an actual request')
 })
