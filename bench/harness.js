@@ -1,12 +1,14 @@
 // What the benchmarks (run.js: CORS scenarios, scale.js: route counts,
-// soak.js) share: CPU pinning, the machine's CPU ticks, a probe request,
-// integer flags, the load (autocannon) and the measurement of one run, and both
-// sides of the IPC channel between the orchestrator and a server child process
-// (measure CPU with process.cpuUsage() around a run, close).
+// soak.js) share: the command line and integer flags, CPU pinning, the
+// machine's CPU ticks, a probe request, the load (autocannon) and the
+// measurement of one run, and both sides of the IPC channel between the
+// orchestrator and a server child process (measure CPU with process.cpuUsage()
+// around a run, close).
 import { execFileSync, fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
+import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 
 /** Pins a process (all its threads) to one CPU; false when taskset is missing or refuses. */
@@ -54,6 +56,20 @@ export function integerOption (values, env) {
     if (!Number.isInteger(value) || value < low || value > high) throw new Error(`${name}: expected an integer from ${low} to ${high}, got ${raw}`)
     return value
   }
+}
+
+/**
+ * The command line: `options` as node:util's parseArgs takes them, plus --help
+ * (prints `help` and exits). Returns the flags' values, the environment, and an
+ * integer reader over both (integerOption).
+ */
+export function readFlags (options, help) {
+  const { values } = parseArgs({ options: { ...options, help: { type: 'boolean', short: 'h' } } })
+  if (values.help) {
+    process.stdout.write(help)
+    process.exit(0)
+  }
+  return { values, env: process.env, int: integerOption(values, process.env) }
 }
 
 /** The orchestrator's side: a forked server, its messages awaited by type. */

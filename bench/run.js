@@ -20,11 +20,10 @@
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { BENCH_VARIANTS, VARIANT_LABELS, allScenarios, regexpList } from './configs.js'
 import { flatnessLine, runMicro } from './micro.js'
 import { runInProcess } from './inprocess.js'
-import { ChildServer, integerOption, load, measure, pin, probe } from './harness.js'
+import { ChildServer, load, measure, pin, probe, readFlags } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url))
@@ -53,32 +52,23 @@ const HELP = `Usage: npm run bench [-- flags]   (or node bench/run.js [flags] af
 `
 
 function settings () {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean' },
-      rounds: { type: 'string' },
-      amount: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      only: { type: 'string' },
-      micro: { type: 'boolean' },
-      inprocess: { type: 'boolean' },
-      'no-micro': { type: 'boolean' },
-      'micro-passes': { type: 'string' },
-      'no-pin': { type: 'boolean' },
-      'max-foreign': { type: 'string' },
-      retries: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  })
-  if (values.help) {
-    process.stdout.write(HELP)
-    process.exit(0)
-  }
-  const env = process.env
+  const { values, env, int } = readFlags({
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    amount: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    only: { type: 'string' },
+    micro: { type: 'boolean' },
+    inprocess: { type: 'boolean' },
+    'no-micro': { type: 'boolean' },
+    'micro-passes': { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    'max-foreign': { type: 'string' },
+    retries: { type: 'string' },
+    out: { type: 'string' }
+  }, HELP)
   const quick = values.quick === true || env.BENCH_QUICK === '1'
-  const int = integerOption(values, env)
   const connections = int('connections', 'BENCH_CONNECTIONS', 10, 1, 256)
   const inprocess = values.inprocess === true
   return {

@@ -29,10 +29,9 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
 import { DELETE_EVERY, OVERRIDE_EVERY, REST_OVERRIDES, ROUTE_OVERRIDE, SCALE_OPTIONS, SHAPES, describeShape, scaleRequests } from './scale-routes.js'
-import { ChildServer, integerOption, load, measure, pin, probe } from './harness.js'
+import { ChildServer, load, measure, pin, probe, readFlags } from './harness.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
@@ -60,32 +59,23 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
 `
 
 function settings () {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean' },
-      shape: { type: 'string' },
-      routes: { type: 'string' },
-      'startup-rounds': { type: 'string' },
-      sizes: { type: 'string' },
-      rounds: { type: 'string' },
-      amount: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      'build-timeout': { type: 'string' },
-      'no-startup': { type: 'boolean' },
-      'no-cpu': { type: 'boolean' },
-      'no-pin': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  })
-  if (values.help) {
-    process.stdout.write(HELP)
-    process.exit(0)
-  }
-  const env = process.env
+  const { values, env, int } = readFlags({
+    quick: { type: 'boolean' },
+    shape: { type: 'string' },
+    routes: { type: 'string' },
+    'startup-rounds': { type: 'string' },
+    sizes: { type: 'string' },
+    rounds: { type: 'string' },
+    amount: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    'build-timeout': { type: 'string' },
+    'no-startup': { type: 'boolean' },
+    'no-cpu': { type: 'boolean' },
+    'no-pin': { type: 'boolean' },
+    out: { type: 'string' }
+  }, HELP)
   const quick = values.quick === true || env.SCALE_QUICK === '1'
-  const int = integerOption(values, env)
   const connections = int('connections', 'SCALE_CONNECTIONS', 10, 1, 256)
   const rawSizes = values.sizes ?? env.SCALE_SIZES
   const sizes = rawSizes === undefined

@@ -23,9 +23,8 @@
 // Node answers 431 and closes the connection before any plugin runs. The
 // plugin's own caps (300-character Origin, 4096-character request-header list,
 // 64 names) are far below, so 8 KB values exercise them.
-import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { integerOption, serveMeasurements } from './harness.js'
+import { ChildServer, integerOption, serveMeasurements } from './harness.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const MiB = 1024 * 1024
@@ -129,21 +128,16 @@ async function main () {
   const maxSeconds = int(undefined, 'SOAK_MAX_SECONDS', 600, 0, Number.MAX_SAFE_INTEGER)
   const sampleMs = int(undefined, 'SOAK_SAMPLE_MS', 5000, 0, Number.MAX_SAFE_INTEGER)
 
-  const child = fork(SELF, ['server'], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const pending = []
-  child.on('message', message => {
-    const index = pending.findIndex(p => p.type === message.type)
-    if (index !== -1) pending.splice(index, 1)[0].resolve(message)
-  })
+  const child = new ChildServer(SELF, ['server'], { execArgv: ['--expose-gc'] })
+  child.name = 'the soak server'
   let closing = false
-  child.on('exit', code => {
+  child.child.once('exit', code => {
     if (closing) return
-    for (const p of pending.splice(0)) p.reject(new Error(`the server exited (code ${code})`))
-    if (pending.length === 0) { console.error(`the server exited unexpectedly (code ${code})`); process.exit(1) }
+    console.error(`the server exited unexpectedly (code ${code})`)
+    process.exit(1)
   })
-  const next = type => new Promise((resolve, reject) => { pending.push({ type, resolve, reject }) })
-  const { port } = await next('ready')
-  const memory = async () => { const reply = next('memory'); child.send({ cmd: 'memory' }); return reply }
+  const { port } = await child.expect('ready')
+  const memory = () => child.request('memory')
 
   // Per template: answers that did not match what it expects.
   const wrong = new Map(TEMPLATES.map(t => [t.name, 0]))
@@ -192,7 +186,7 @@ async function main () {
   await sampled
   const final = await record('end')
   closing = true
-  child.send({ cmd: 'close' })
+  await child.close()
 
   // --- Report -------------------------------------------------------------
   const fivexx = result['5xx']
