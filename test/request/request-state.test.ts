@@ -4,16 +4,16 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../../index.js'
 import { declareRequestState } from '../../lib/request/request-state.js'
-import { kClaimed, kContinueStatus, kVaryOrigin } from '../../lib/symbols.js'
+import { kAllowOrigin, kClaimed, kContinueStatus, kGrant, kVary } from '../../lib/symbols.js'
 
-test('every request starts unclaimed, without Vary: Origin owed, and with no preflight status to continue with', async t => {
+test('every request starts unclaimed, with no Vary owed, no answer given, and no preflight status to continue with', async t => {
   const app = Fastify()
   declareRequestState(app)
   const seen: unknown[] = []
-  app.get('/', async request => { seen.push([request[kClaimed], request[kVaryOrigin], request[kContinueStatus]]); return 'ok' })
+  app.get('/', async request => { seen.push([request[kClaimed], request[kVary], request[kGrant], request[kAllowOrigin], request[kContinueStatus]]); return 'ok' })
   await app.inject('/')
   await app.inject('/')
-  t.same(seen, [[false, false, 0], [false, false, 0]])
+  t.same(seen, [[false, null, undefined, undefined, 0], [false, null, undefined, undefined, 0]])
 })
 
 test('declaring it again, on the same instance or a child, is a no-op, so several registrations start', async t => {
