@@ -5,7 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import cors from '../../index.js'
 import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, instanceChain, internalsOf, onRequestHookNames, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { tenantConstraint } from '../fixtures/app.js'
-import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, withRouterOptions } from '../fixtures/fastify-version.js'
+import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
 const noStorage = () => ({ get: () => null, set: () => {} })
 const strategy = (name: string) => ({ name, storage: noStorage, deriveConstraint: () => undefined, validate: () => {} })
@@ -256,13 +256,15 @@ test('answerFirst fails startup naming the Fastify version where hooks are no lo
 })
 
 test("decorateFrameworkErrors: Fastify calls the options' frameworkErrors, read on each error; the decoration runs first, then the app's or Fastify's own answer", async t => {
-  const bare = Fastify({ routerOptions: { maxParamLength: 5 } })
+  const bare = Fastify(withRouterOptions({ maxParamLength: 5 }))
   bare.get('/q/:id', async () => 'ok')
-  const app = Fastify({ routerOptions: { maxParamLength: 5 } })
+  const app = Fastify(withRouterOptions({ maxParamLength: 5 }))
   app.get('/q/:id', async () => 'ok')
   const order: string[] = []
   decorateFrameworkErrors(app, (request, reply, then) => { order.push(request.url); reply.header('x-decorated', 'yes'); then() })
-  for (const url of ['/q/%zz', '/q/0123456789']) {
+  // A parameter over maxParamLength is a framework error (414) from Fastify 5.9.0; before, a plain 404.
+  const errors = TOO_LONG_PARAM_STATUS === 414 ? ['/q/%zz', '/q/0123456789'] : ['/q/%zz']
+  for (const url of errors) {
     const expected = await bare.inject(url)
     const response = await app.inject(url)
     t.equal(response.statusCode, expected.statusCode, url)
@@ -270,7 +272,7 @@ test("decorateFrameworkErrors: Fastify calls the options' frameworkErrors, read 
     t.equal(response.headers['content-type'], expected.headers['content-type'])
     t.equal(response.headers['x-decorated'], 'yes')
   }
-  t.same(order, ['/q/%zz', '/q/0123456789'])
+  t.same(order, errors)
 
   const own = Fastify({ frameworkErrors: (error, _request, reply) => { reply.code(400).send({ mine: error.code }) } })
   own.get('/q/:id', async () => 'ok')
