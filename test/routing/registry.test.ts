@@ -1,7 +1,7 @@
 // How a preflight finds its route: one test per way the earlier private copy
 // of the routes was fooled, each checked on the preflight and on the actual
 // request (which must never reach a handler whose policy refuses it).
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
@@ -11,6 +11,24 @@ import { TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-ve
 
 const APP = 'https://app.example'
 const PARTNER = 'https://partner.example'
+
+/** Listens on loopback and returns a function that sends one request over an HTTP/2 session; both closed at teardown. */
+async function overHttp2 (t: Test, app: FastifyInstance): Promise<(headers: http2.OutgoingHttpHeaders) => Promise<{ status: number, headers: http2.IncomingHttpHeaders, body: string }>> {
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const session = http2.connect(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`)
+  t.teardown(() => session.close())
+  return headers => new Promise((resolve, reject) => {
+    const stream = session.request(headers)
+    let body = ''
+    stream.on('response', response => {
+      stream.on('data', chunk => { body += chunk })
+      stream.on('end', () => resolve({ status: response[':status'] as number, headers: response, body }))
+    })
+    stream.on('error', reject)
+    stream.end()
+  })
+}
 
 /** DELETE /account allows only the app; DELETE /:collection, on the scope policy, allows the partner too. */
 async function accountApp (options: FastifyServerOptions, declare?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, ran: string[] }> {
@@ -149,17 +167,7 @@ test('HTTP/2: Host comes from :authority, so host-constrained routes keep their 
   await app.register(cors, { origin: [APP, PARTNER] })
   app.delete('/data', { constraints: { host: 'admin.test' }, config: { cors: { origin: APP } } }, async () => { ran.push('admin'); return 'admin' })
   app.delete('/data', async () => { ran.push('public'); return 'public' })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
-  const port = (app.server.address() as AddressInfo).port
-  const session = http2.connect(`http://127.0.0.1:${port}`)
-  t.teardown(() => session.close())
-  const send = (headers: http2.OutgoingHttpHeaders) => new Promise<{ status: number, headers: http2.IncomingHttpHeaders }>((resolve, reject) => {
-    const stream = session.request(headers)
-    stream.on('response', response => { stream.resume(); stream.on('end', () => resolve({ status: response[':status'] as number, headers: response })) })
-    stream.on('error', reject)
-    stream.end()
-  })
+  const send = await overHttp2(t, app)
   const pre = (origin: string) => send({ ':method': 'OPTIONS', ':path': '/data', ':authority': 'admin.test', origin, 'access-control-request-method': 'DELETE' })
   t.equal((await pre(PARTNER)).status, 403, 'the partner is refused for the admin host')
   const approved = await pre(APP)
@@ -447,17 +455,8 @@ test("a method Fastify's routers do not know: its preflight is refused, as no sc
     await inner.register(cors, { origin: [APP], methods: '*' })
     inner.setNotFoundHandler((_request, reply) => { reached.push('/a'); reply.code(404).send('a not found') })
   }, { prefix: '/a' })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
-  const session = http2.connect(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`)
-  t.teardown(() => session.close())
-  const send = (headers: http2.OutgoingHttpHeaders) => new Promise<{ status: number, body: string }>((resolve, reject) => {
-    const stream = session.request(headers)
-    let body = ''
-    stream.on('response', response => { stream.on('data', chunk => { body += chunk }); stream.on('end', () => resolve({ status: response[':status'] as number, body })) })
-    stream.on('error', reject)
-    stream.end()
-  })
+  const http2Send = await overHttp2(t, app)
+  const send = async (headers: http2.OutgoingHttpHeaders) => { const { status, body } = await http2Send(headers); return { status, body } }
   const pre = (method: string) => send({ ':method': 'OPTIONS', ':path': '/a/x', origin: APP, 'access-control-request-method': method })
   t.equal((await pre('PURGE')).status, 204, "PURGE /a/x reaches /a's not-found handler, under the plugin")
   t.same(await send({ ':method': 'PURGE', ':path': '/a/x', origin: APP }), { status: 404, body: 'a not found' })
