@@ -3,6 +3,7 @@
 // page is http://app.example.localhost:<port>; the API is
 // http://api.example.localhost:<port>.
 import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage } from 'node:http'
 import { FETCH_ERROR, NO_ALLOW_ORIGIN, assertRefused, causeOf } from '../harness/browser.js'
 import type { Scenario } from '../harness/matrix.js'
 
@@ -229,4 +230,63 @@ export const scenarios: Scenario[] = [{
     t.notMatch(xhr.headers, /x-internal/, 'getAllResponseHeaders() hides what is not exposed')
     t.equal(api.count('OPTIONS'), 0)
   }
+}, {
+  name: 'version and host strategies replaced at run time (X-API-Version, X-Forwarded-Host): the preflight cannot tell the routes apart, so it is refused and the constrained handler never runs',
+  async run (t, suite) {
+    const APP = suite.origin('app.example.localhost')
+    const PARTNER = suite.origin('partner.localhost')
+    const ran = { v2: 0, unversioned: 0, admin: 0, public: 0 }
+    const api = await suite.api(t, { origin: [APP, PARTNER], credentials: true }, app => {
+      // Both replace Fastify's built-ins after the plugin is registered: Fastify derives version from Accept-Version
+      // and host from Host, which a preflight carries or announces; these read headers whose value it does not carry.
+      app.addConstraintStrategy(headerStrategy('version', 'x-api-version', true))
+      app.addConstraintStrategy(headerStrategy('host', 'x-forwarded-host', false))
+      app.post('/account', { constraints: { version: '2' }, config: { cors: { origin: APP, credentials: true } } }, async () => { ran.v2++; return 'v2' })
+      app.post('/account', async () => { ran.unversioned++; return 'unversioned' })
+      app.post('/item', { constraints: { host: 'admin.example.localhost' }, config: { cors: { origin: APP, credentials: true } } }, async () => { ran.admin++; return 'admin' })
+      app.post('/item', async () => { ran.public++; return 'public' })
+    })
+    const partner = suite.tab('partner.localhost')
+    const v2 = api.url('/account?v2')
+    const verdict = await partner.fetch(v2, { method: 'POST', credentials: 'include', headers: { 'x-api-version': '2', 'content-type': 'application/json' }, body: '{"plan":"pro"}' })
+    await assertRefused(t, partner, api, v2, verdict, { kind: 'preflight', reason: 'ambiguous-route' })
+    // Text/plain and X-Forwarded-Host, which proxies add: were the preflight approved, the actual-request check would
+    // not stop this POST, and the admin handler would run.
+    const admin = api.url('/item?admin')
+    const forwarded = await partner.fetch(admin, { method: 'POST', credentials: 'include', headers: { 'x-forwarded-host': 'admin.example.localhost', 'content-type': 'text/plain' }, body: 'delete-all' })
+    await assertRefused(t, partner, api, admin, forwarded, { kind: 'preflight', reason: 'ambiguous-route' })
+    t.equal(api.count('POST'), 0, 'neither POST was sent')
+    t.same(ran, { v2: 0, unversioned: 0, admin: 0, public: 0 }, 'no handler ran')
+
+    // Controls: without the header that selects the constrained route, the same POST, sent without a preflight,
+    // reaches the unconstrained route, and the page reads it.
+    const plain = { method: 'POST', credentials: 'include' as const, headers: { 'content-type': 'text/plain' }, body: '{"plan":"pro"}' }
+    t.match(await partner.fetch(api.url('/account?plain'), plain), { readable: true, status: 200, body: 'unversioned' }, 'without X-API-Version: the unversioned route')
+    t.match(await partner.fetch(api.url('/item?plain'), plain), { readable: true, status: 200, body: 'public' }, 'without X-Forwarded-Host: the public route')
+    t.same(ran, { v2: 0, unversioned: 1, admin: 0, public: 1 }, 'each unconstrained handler ran once')
+    // The limit of what a preflight tells: the plugin cannot see which header a strategy reads, so a preflight to
+    // these routes is refused even when it does not announce X-API-Version.
+    const json = await partner.fetch(api.url('/account?json'), { ...plain, headers: { 'content-type': 'application/json' } })
+    t.same(json, { readable: false, error: FETCH_ERROR[suite.engine.name] }, 'a JSON POST without X-API-Version is refused too')
+    t.same(api.refusals().filter(r => r.url === '/account?json').map(r => [r.method, r.reasons]), [['OPTIONS', ['ambiguous-route']]], 'as ambiguous-route')
+    t.same((await api.settled()).map(r => [r.method, r.url, r.status]), [
+      ['OPTIONS', '/account?v2', 403], ['OPTIONS', '/item?admin', 403], ['POST', '/account?plain', 200], ['POST', '/item?plain', 200], ['OPTIONS', '/account?json', 403]
+    ], 'the API saw three refused preflights and the two controls')
+  }
 }]
+
+/** A constraint strategy whose value is one request header, with the storage and validation a router needs. */
+function headerStrategy (name: string, header: string, mustMatchWhenDerived: boolean): Parameters<FastifyInstance['addConstraintStrategy']>[0] {
+  return {
+    name,
+    mustMatchWhenDerived,
+    storage () {
+      const stores = new Map<string, unknown>()
+      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
+    },
+    deriveConstraint: (request: IncomingMessage) => request.headers[header] as string | undefined,
+    validate (value: unknown) {
+      if (typeof value !== 'string') throw new TypeError(`${name} constraint: expected a string, got ${typeof value}`)
+    }
+  } as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]
+}
