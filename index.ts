@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import { openScope } from './lib/policy/scope.js'
 import { registryFor } from './lib/routing/registry.js'
 import { declareRequestState } from './lib/request/request-state.js'
-import { addPreflightRoute, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
+import { addPreflightRoute, decorateInspector, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
 import { requestHandler } from './lib/request/hooks.js'
 import { finishResponse } from './lib/request/answer.js'
 import type { CorsOptions } from './types/index.js'
 
-export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback } from './types/index.js'
+export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback, CorsInspector, CorsRoute, ExplainRequest, Explanation, ExplainedResponse } from './types/index.js'
 export { ERROR_CODES } from './lib/config/errors.js'
 export { REFUSAL_CHANNEL, type RefusalMessage } from './lib/request/reasons.js'
 
@@ -32,6 +32,8 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   fastify.addHook('onRequest', onRequest)
   // Vary and the Access-Control-* headers survive a handler, an upstream or a later hook that sets its own.
   fastify.addHook('onSend', finishResponse)
+  // fastify.cors.routes() and explain(): what the hooks would answer, read from the same registry.
+  decorateInspector(fastify, registry)
 }
 
 export const corsPlugin = fp(cors, { fastify: '5.x', name: 'fastify-cors-exact' })

@@ -9,7 +9,7 @@
 //    fails startup;
 // 3. one OPTIONS route per registration, which only preflights can match,
 //    receives the preflights that no route of the app answers.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
@@ -18,7 +18,10 @@ import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
 import { isPreflight } from './spec/request-classification.js'
-import { kContinueStatus, kPreflightRoute } from './symbols.js'
+import { preflightRouteHandler } from './request/preflight.js'
+import { checkExplainRequest, Explainer, type ExplainRequest, type Explanation } from './request/explain.js'
+import { corsRoutes, printCorsRoutes, type CorsRoute } from './routing/route-list.js'
+import { kPreflightRoute } from './symbols.js'
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
@@ -41,17 +44,6 @@ export function installPreflightConstraint (instance: FastifyInstance): void {
       return isPreflight(req.method, req.headers) ? PREFLIGHT : undefined
     }
   } as Parameters<FastifyInstance['addConstraintStrategy']>[0])
-}
-
-/** The route of step 3: the plugin's hook answers the preflights it receives; this handler only ends those it let through. */
-function preflightRouteHandler (request: FastifyRequest, reply: FastifyReply): void {
-  const status = request[kContinueStatus]
-  if (status !== 0) {
-    reply.code(status).send()
-  } else {
-    // preflight: false for the route the preflight announced: as if the plugin had no route here.
-    reply.callNotFound()
-  }
 }
 
 export function addPreflightRoute (instance: FastifyInstance, scope: Scope): void {
@@ -154,4 +146,39 @@ class Records {
     }
     return record
   }
+}
+
+/** What `fastify.cors` offers: the routes' policies and the answer to a request, once the app is ready. */
+export interface CorsInspector {
+  routes: () => CorsRoute[]
+  printRoutes: () => string
+  explain: (request: ExplainRequest) => Promise<Explanation>
+}
+
+/**
+ * `fastify.cors`, once per app, on its root instance, whichever scope the plugin
+ * is registered in: it describes every route of the app (the registry is the app's).
+ */
+export function decorateInspector (instance: FastifyInstance, registry: Registry): void {
+  const root = rootOf(instance)
+  if (root.hasDecorator('cors')) return
+  const ready = (): void => {
+    if (!registry.built) throw new Error('fastify.cors: routes() and explain() read the routes as Fastify holds them once the app is ready; call them after `await fastify.ready()` (or in an onReady hook, or a request handler)')
+  }
+  const explainer = new Explainer(registry)
+  const inspector: CorsInspector = {
+    routes () {
+      ready()
+      return corsRoutes(registry)
+    },
+    printRoutes () {
+      ready()
+      return printCorsRoutes(registry)
+    },
+    async explain (request) {
+      ready()
+      return await explainer.explain(checkExplainRequest(request))
+    }
+  }
+  root.decorate('cors', Object.freeze(inspector))
 }

@@ -16,3 +16,5 @@ export const kAllowOrigin = Symbol('cors.allowOrigin')
 export const kClaimed = Symbol('cors.claimed')
 /** On a preflight, with preflightContinue: the status the plugin's own OPTIONS route answers with. */
 export const kContinueStatus = Symbol('cors.continueStatus')
+/** On explain()'s stand-in requests, which no client sent. */
+export const kStandIn = Symbol('cors.standIn')

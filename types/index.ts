@@ -1,6 +1,11 @@
 // Public types, derived from the TypeBox schema (lib/schema.ts), plus the
 // declaration merging that types `config.cors` on every route.
 import type { OriginCallback as Callback, OriginFunctionType, PluginOptions, RouteOptions } from '../lib/config/schema.js'
+import type { CorsInspector } from '../lib/plugin.js'
+
+export type { CorsInspector } from '../lib/plugin.js'
+export type { CorsRoute } from '../lib/routing/route-list.js'
+export type { ExplainRequest, Explanation, ExplainedResponse } from '../lib/request/explain.js'
 
 /** Options of `app.register(corsPlugin, options)`. */
 export type CorsOptions = PluginOptions
@@ -42,6 +47,10 @@ export interface CorsIsAnOptionsObjectOrFalse extends WithNamedErrors {
 export type RouteCorsConfig = CorsIsAnOptionsObjectOrFalse
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the plugin does with each route and request: `routes()`, `printRoutes()` and `explain()`, once the app is ready. */
+    readonly cors: CorsInspector
+  }
   interface FastifyContextConfig {
     /** `false` turns CORS off for this route (its responses and its preflights); an object overrides the plugin's options. */
     cors?: CorsIsAnOptionsObjectOrFalse | false

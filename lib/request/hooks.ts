@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { handleActual, handleDisabled } from './actual.js'
 import { handlePreflight } from './preflight.js'
-import type { Registry } from '../routing/registry.js'
+import type { Registry, RouteCors } from '../routing/registry.js'
 import { kClaimed } from '../symbols.js'
 import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
@@ -24,20 +24,29 @@ export function requestHandler (scope: Scope, registry: Registry) {
     } else if (route.registration !== scope.id) {
       return done()
     }
-    if (request.method === 'OPTIONS') {
-      if (isPreflight(request.method, request.headers)) {
-        // Whatever it answers, it answers per origin, requested method and requested headers.
-        varyOn(request, reply, VARY_PREFLIGHT)
-        // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
-        // handler when a constraint derived from the preflight itself matches neither.
-        return handlePreflight(registry, request, reply, done)
-      }
-      // With an Origin and an Access-Control-Request-Method it would be a preflight, answered otherwise.
-      varyOn(request, reply, VARY_OPTIONS)
-    }
-    // A not-found request: the policy of the scope whose not-found handler answers it.
-    answerActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
+    answerRequest(scope, registry, route, request, reply, done)
   }
+}
+
+/**
+ * The answer of the registration `scope` to a request routed to `route`
+ * (undefined: to a not-found handler), once the hook has found it is this
+ * registration's to answer. explain() (explain.ts) calls it too, on a stand-in request.
+ */
+export function answerRequest (scope: Scope, registry: Registry, route: RouteCors | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (request.method === 'OPTIONS') {
+    if (isPreflight(request.method, request.headers)) {
+      // Whatever it answers, it answers per origin, requested method and requested headers.
+      varyOn(request, reply, VARY_PREFLIGHT)
+      // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
+      // handler when a constraint derived from the preflight itself matches neither.
+      return handlePreflight(registry, request, reply, done)
+    }
+    // With an Origin and an Access-Control-Request-Method it would be a preflight, answered otherwise.
+    varyOn(request, reply, VARY_OPTIONS)
+  }
+  // A not-found request: the policy of the scope whose not-found handler answers it.
+  answerActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
 }
 
 function answerActual (policy: Policy | undefined, scope: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {

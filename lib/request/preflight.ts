@@ -43,6 +43,20 @@ function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined)
   return rule.value
 }
 
+/**
+ * The handler of the plugin's own OPTIONS route (plugin.ts), which only
+ * preflights reach: the plugin's hook answers them; this handler only ends those it let through.
+ */
+export function preflightRouteHandler (request: FastifyRequest, reply: FastifyReply): void {
+  const status = request[kContinueStatus]
+  if (status !== 0) {
+    reply.code(status).send()
+  } else {
+    // preflight: false for the route the preflight announced: as if the plugin had no route here.
+    reply.callNotFound()
+  }
+}
+
 export function handlePreflight (registry: Registry, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const method = request.headers['access-control-request-method'] as string
   const requestedHeaders = request.headers['access-control-request-headers'] as string | undefined

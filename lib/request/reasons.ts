@@ -6,6 +6,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { MAX_ORIGIN_LENGTH } from '../spec/origin.js'
+import { kStandIn } from '../symbols.js'
 
 export type Reason =
   | 'origin-not-allowed'
@@ -113,7 +114,8 @@ export function logRefusal (request: FastifyRequest, kind: Kind, reason: Reason)
       `${line.message}: origin '${origin}', method ${method}${requested === '' ? '' : `, headers '${requested}'`}`
     )
   }
-  if (refusals.hasSubscribers) {
+  // explain()'s stand-in requests (explain.ts) were never sent: no metric counts them.
+  if (refusals.hasSubscribers && !(kStandIn in request)) {
     const message: RefusalMessage = { reason, kind, origin, method, url: printable(request.url, 2048) }
     refusals.publish(message)
   }

@@ -25,11 +25,17 @@ declare module 'fastify' {
   }
 }
 
+/** The state of a request when it arrives: what the decorations below start as. */
+export function initialRequestState () {
+  return { [kVary]: null, [kGrant]: undefined, [kAllowOrigin]: undefined, [kClaimed]: false, [kContinueStatus]: 0 }
+}
+
 export function declareRequestState (instance: FastifyInstance): void {
   if (instance.hasRequestDecorator(kVary)) return
-  instance.decorateRequest(kVary, null)
-  instance.decorateRequest(kGrant, undefined)
-  instance.decorateRequest(kAllowOrigin, undefined)
-  instance.decorateRequest(kClaimed, false)
-  instance.decorateRequest(kContinueStatus, 0)
+  const initial = initialRequestState()
+  instance.decorateRequest(kVary, initial[kVary])
+  instance.decorateRequest(kGrant, initial[kGrant])
+  instance.decorateRequest(kAllowOrigin, initial[kAllowOrigin])
+  instance.decorateRequest(kClaimed, initial[kClaimed])
+  instance.decorateRequest(kContinueStatus, initial[kContinueStatus])
 }

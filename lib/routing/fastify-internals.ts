@@ -51,6 +51,13 @@ export interface RouterOptions {
   readonly useSemicolonDelimiter: boolean
 }
 
+/** What a request must hold for the router's strategies to derive their values from it. */
+export interface DerivableRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
 export interface Found {
   readonly context: RouteContext
   readonly params: Readonly<Record<string, string | undefined>>
@@ -64,6 +71,16 @@ export interface FastifyRouter {
    * values; null when none does (a bad URL or a parameter over maxParamLength included).
    */
   find: (method: string, url: string, constraints: Record<string, unknown>) => Found | null
+  /**
+   * The constraint values the router derives from a request, as it does before
+   * `find` on each request Fastify routes (its strategies' deriveConstraint, async ones included).
+   */
+  derive: (req: DerivableRequest) => Promise<Record<string, unknown>>
+  /**
+   * Whether Fastify answers this lookup itself, before routing and with no
+   * route, through its `frameworkErrors`: a bad URL, a parameter over maxParamLength.
+   */
+  failsBeforeRouting: (method: string, url: string, constraints: Record<string, unknown>) => boolean
   routes: () => RouterRoute[]
   /** Every strategy of the router now, including those the app added at run time. */
   strategies: () => Strategy[]
@@ -86,7 +103,10 @@ export interface FastifyInternals {
 interface FindMyWay {
   find: (method: string, url: string, constraints: Record<string, unknown> | undefined) => { store: RouteContext | null, params: Record<string, string | undefined> } | null
   routes: Array<{ method: string, path: string, opts: { constraints?: Record<string, unknown> }, store: RouteContext | null }>
-  constrainer: { strategies: Record<string, { name: string, isCustom?: boolean, mustMatchWhenDerived?: boolean, deriveConstraint: Strategy['deriveConstraint'] }> }
+  constrainer: {
+    strategies: Record<string, { name: string, isCustom?: boolean, mustMatchWhenDerived?: boolean, deriveConstraint: Strategy['deriveConstraint'] }>
+    deriveConstraints: (req: DerivableRequest, ctx: undefined, done: (err: Error | null, constraints: Record<string, unknown> | undefined) => void) => void
+  }
   caseSensitive: boolean
   ignoreTrailingSlash: boolean
   ignoreDuplicateSlashes: boolean
@@ -149,6 +169,18 @@ function wrap (router: FindMyWay): FastifyRouter {
       // A bad URL or an over-long parameter is "found" with Fastify's error handler and no route.
       return found === null || found.store === null ? null : { context: found.store, params: found.params }
     },
+    failsBeforeRouting (method, url, constraints) {
+      const found = router.find(method, url, constraints)
+      return found !== null && found.store === null
+    },
+    derive (req) {
+      return new Promise((resolve, reject) => {
+        router.constrainer.deriveConstraints(req, undefined, (err, constraints) => {
+          if (err !== null) reject(err)
+          else resolve(constraints ?? {})
+        })
+      })
+    },
     routes () {
       const routes: RouterRoute[] = []
       for (const route of router.routes) {
@@ -205,9 +237,9 @@ export function * instanceChain (instance: FastifyInstance): Generator<object> {
   for (let level: object | null = instance; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level)) yield level
 }
 
-/** The app itself: the last of any of its instances' chain. */
-export function rootOf (instance: FastifyInstance): object {
-  return [...instanceChain(instance)].at(-1) as object
+/** The app itself, which ends the chain of any of its instances: its decorations are every scope's. */
+export function rootOf (instance: FastifyInstance): FastifyInstance {
+  return [...instanceChain(instance)].at(-1) as FastifyInstance
 }
 
 /** The name Fastify gives a hook function once it has bound it to a route's instance. */

@@ -17,7 +17,7 @@ import { alreadyRegisteredError } from '../config/errors.js'
 import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { kRouteCors } from '../symbols.js'
-import { instanceChain, routeConfigReader, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
+import { instanceChain, routeConfigReader, type DerivableRequest, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
 
 /** What the plugin knows of one route, or of one not-found handler. */
 export interface RouteCors {
@@ -49,6 +49,24 @@ export type Target =
   | { readonly kind: 'none', readonly notFound: RouteCors }
   | { readonly kind: 'uncertain', readonly reason: 'ambiguous-route' }
 
+/**
+ * Where Fastify routes one request: a route (its method and path as declared,
+ * prefix included), the not-found handler, or neither ('error': Fastify answers it first, with its frameworkErrors).
+ */
+export type Routed =
+  | { readonly kind: 'route', readonly method: string, readonly path: string, readonly record: RouteCors, readonly context: RouteContext }
+  | { readonly kind: 'none', readonly record: RouteCors }
+  | { readonly kind: 'error' }
+
+/** One route of the app, with its record, in the router's order; `path` as declared, prefix included. */
+export interface RegisteredRoute {
+  readonly method: string
+  readonly path: string
+  readonly constraints: Readonly<Record<string, unknown>>
+  readonly config: Readonly<Record<string | symbol, unknown>>
+  readonly record: RouteCors
+}
+
 /** A route constrained by a strategy whose value a preflight does not carry, and whether a URL matches its path. */
 interface UnknownRoute {
   readonly record: RouteCors
@@ -58,11 +76,14 @@ interface UnknownRoute {
 /** A target found by one lookup: a route, or the not-found handler. */
 type Answer = Exclude<Target, { kind: 'uncertain' }>
 
+/** Fastify answers the request itself, with no route (its frameworkErrors: a bad URL, a parameter over maxParamLength, a failing asynchronous constraint). */
+const FAILS_BEFORE_ROUTING: Routed = Object.freeze({ kind: 'error' })
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
 
 export class Registry {
   /** The registrations of the plugin in the app, by the instance each was made on. */
   private readonly registrations = new Map<object, Scope>()
+  private readonly byId = new Map<symbol, Scope>()
   private router!: FastifyRouter
   private notFoundRouter!: FastifyRouter
   /** Per method, the one record of all its routes and all not-found handlers, when they share one. */
@@ -88,6 +109,12 @@ export class Registry {
   register (scope: Scope): void {
     if (this.registrations.has(scope.instance)) throw alreadyRegisteredError()
     this.registrations.set(scope.instance, scope)
+    this.byId.set(scope.id, scope)
+  }
+
+  /** The registration with this id: every record's registration is one. */
+  scopeOf (id: symbol): Scope {
+    return this.byId.get(id) as Scope
   }
 
   /** Every registration of the plugin in the app, in registration order. */
@@ -207,6 +234,40 @@ export class Registry {
     const chosen = outcomes[0]
     for (let i = 1; i < outcomes.length; i++) if (!sameAnswer(outcomes[i], chosen)) return AMBIGUOUS
     return chosen
+  }
+
+  /**
+   * Where Fastify routes this request, as it does: the router's strategies derive
+   * their values from the request (its Host, Accept-Version, the app's own
+   * strategies, the plugin's preflight constraint), then the router looks it up.
+   */
+  async route (request: DerivableRequest): Promise<Routed> {
+    let constraints: Record<string, unknown>
+    try {
+      constraints = await this.router.derive(request)
+    } catch {
+      // An asynchronous strategy's failure: Fastify answers it before routing, as a bad URL.
+      return FAILS_BEFORE_ROUTING
+    }
+    if (this.router.failsBeforeRouting(request.method, request.url, constraints)) return FAILS_BEFORE_ROUTING
+    const found = this.router.find(request.method, request.url, constraints)
+    if (found === null) {
+      // No route has the method: the router gives up before reading the URL; the not-found router reads it, and fails on a bad one.
+      if (this.notFoundRouter.failsBeforeRouting(request.method, request.url, {})) return FAILS_BEFORE_ROUTING
+      return { kind: 'none', record: this.notFoundRecord(request.method, request.url) }
+    }
+    const config = found.context.config
+    return { kind: 'route', method: request.method, path: config.url as string, record: routeCorsOf(config) as RouteCors, context: found.context }
+  }
+
+  /** Every route of the app, in the router's order, with its record; the plugin's own OPTIONS routes left out. */
+  routes (): RegisteredRoute[] {
+    const routes: RegisteredRoute[] = []
+    for (const route of this.router.routes()) {
+      const record = routeCorsOf(route.context.config) as RouteCors
+      if (record.preflightRoute !== true) routes.push({ method: route.method, path: route.context.config.url as string, constraints: route.constraints, config: route.context.config, record })
+    }
+    return routes
   }
 
   private lookup (method: string, url: string, constraints: Record<string, unknown>): Answer {

@@ -127,3 +127,42 @@ export function needsPreflight (request: FastifyRequest, scriptOnly: readonly st
   }
   return false
 }
+
+/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header: the bytes Accept-Language and Content-Language may hold. */
+const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/
+/** https://fetch.spec.whatwg.org/#simple-range-header-value, as a request's Range header carries it. */
+const SIMPLE_RANGE = /^bytes=([0-9]+)-([0-9]*)$/
+const MAX_SAFELISTED_VALUE = 128
+
+/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header, for a lower-case name. */
+function isSafelistedHeader (name: string, value: string): boolean {
+  if (value.length > MAX_SAFELISTED_VALUE) return false
+  switch (name) {
+    case 'accept': return !UNSAFE_BYTE.test(value)
+    case 'accept-language':
+    case 'content-language': return LANGUAGE_VALUE.test(value)
+    case 'content-type': return isSafelistedContentType(value)
+    case 'range': {
+      const range = SIMPLE_RANGE.exec(value)
+      return range !== null && (range[2] === '' || Number(range[1]) <= Number(range[2]))
+    }
+    default: return false
+  }
+}
+
+/**
+ * https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names: the names a
+ * browser lists in Access-Control-Request-Headers for these request headers
+ * (lower-cased, sorted, without duplicates); forbidden names, which scripts
+ * cannot set, are left out. A request with any is preflighted. (The spec's
+ * 1024-byte limit on safelisted values together cannot be reached with one
+ * value per name: five names of at most 128 bytes each.)
+ */
+export function corsUnsafeHeaderNames (headers: Readonly<Record<string, string>>): string[] {
+  const unsafe = new Set<string>()
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase()
+    if (!isForbiddenHeaderName(lower) && !isSafelistedHeader(lower, value)) unsafe.add(lower)
+  }
+  return [...unsafe].sort()
+}

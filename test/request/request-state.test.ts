@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../../index.js'
-import { declareRequestState } from '../../lib/request/request-state.js'
+import { declareRequestState, initialRequestState } from '../../lib/request/request-state.js'
 import { kAllowOrigin, kClaimed, kContinueStatus, kGrant, kVary } from '../../lib/symbols.js'
 
 test('every request starts unclaimed, with no Vary owed, no answer given, and no preflight status to continue with', async t => {
@@ -14,6 +14,13 @@ test('every request starts unclaimed, with no Vary owed, no answer given, and no
   await app.inject('/')
   await app.inject('/')
   t.same(seen, [[false, null, undefined, undefined, 0], [false, null, undefined, undefined, 0]])
+})
+
+test("initialRequestState() is that state, every symbol of it: explain()'s stand-in requests start from it", async t => {
+  const initial = initialRequestState()
+  t.same(Reflect.ownKeys(initial).length, 5)
+  t.same([initial[kClaimed], initial[kVary], initial[kGrant], initial[kAllowOrigin], initial[kContinueStatus]], [false, null, undefined, undefined, 0])
+  t.not(initialRequestState(), initial, 'a fresh object each time: a stand-in never shares its state')
 })
 
 test('declaring it again, on the same instance or a child, is a no-op, so several registrations start', async t => {

@@ -73,6 +73,50 @@ test("the router's strategies and options, as the router runs with them", async 
   t.match(internalsOf(Fastify({ ignoreTrailingSlash: true, routerOptions: { ignoreDuplicateSlashes: true } } as object)).router.options, { ignoreTrailingSlash: true, ignoreDuplicateSlashes: HAS_ROUTER_OPTIONS }, `top level and routerOptions together (routerOptions from Fastify ${ROUTER_OPTIONS_SINCE})`)
 })
 
+test('what Fastify answers before routing: a bad URL and a parameter over maxParamLength, in the router and in the not-found router', async t => {
+  const app = Fastify(withRouterOptions({ maxParamLength: 10 }))
+  app.get('/q/:id', async () => 'q')
+  await app.ready()
+  const { router, notFoundRouter } = internalsOf(app)
+  t.equal(router.failsBeforeRouting('GET', '/q/%zz', {}), true, 'a bad URL')
+  t.equal(router.failsBeforeRouting('GET', '/q/' + 'x'.repeat(11), {}), true, 'a parameter over maxParamLength')
+  t.equal((await app.inject('/q/' + 'x'.repeat(11))).statusCode, TOO_LONG_PARAM_STATUS, `which Fastify answers with ${TOO_LONG_PARAM_STATUS}`)
+  t.equal(router.failsBeforeRouting('GET', '/q/1', {}), false, 'a URL a route answers')
+  t.equal(router.failsBeforeRouting('GET', '/nope', {}), false, 'a URL no route answers: the not-found handler does')
+  t.equal(router.failsBeforeRouting('POST', '/q/%zz', {}), false, 'a method no route has: the router reads no further...')
+  t.equal(notFoundRouter.failsBeforeRouting('POST', '/q/%zz', {}), true, '...the not-found router reads the URL')
+  t.equal((await app.inject({ method: 'POST', url: '/q/%zz' })).statusCode, 400, 'and Fastify answers 400')
+})
+
+test("the router's derived constraint values: those Fastify derives from a request before its lookup", async t => {
+  const app = Fastify()
+  app.addConstraintStrategy(tenantConstraint)
+  app.get('/t', { constraints: { tenant: 'acme', host: 'api.example', version: '1.0.0' } as Record<string, string> }, async () => 'acme')
+  await app.ready()
+  const { router } = internalsOf(app)
+  const derived = await router.derive({ method: 'GET', url: '/t', headers: { host: 'api.example', 'x-tenant': 'acme', 'accept-version': '1.0.0' } })
+  t.same(derived, { host: 'api.example', version: '1.0.0', tenant: 'acme' })
+  t.ok(router.find('GET', '/t', derived), 'which find answers with the route')
+  t.same(await internalsOf(Fastify()).router.derive({ method: 'GET', url: '/', headers: {} }), {}, 'no strategy in use: none')
+})
+
+test("the router's derived values from an asynchronous strategy, and its failure", async t => {
+  const app = Fastify()
+  app.addConstraintStrategy({
+    ...tenantConstraint,
+    name: 'region',
+    deriveConstraint: (req: { headers: Record<string, string> }, _ctx: unknown, done: (err: Error | null, value?: string) => void) => {
+      if (req.headers['x-region'] === 'bad') done(new Error('no region'))
+      else done(null, req.headers['x-region'])
+    }
+  } as never)
+  app.get('/r', { constraints: { region: 'eu' } as Record<string, string> }, async () => 'eu')
+  await app.ready()
+  const { router } = internalsOf(app)
+  t.same(await router.derive({ method: 'GET', url: '/r', headers: { 'x-region': 'eu' } }), { region: 'eu' })
+  await t.rejects(router.derive({ method: 'GET', url: '/r', headers: { 'x-region': 'bad' } }), /no region/)
+})
+
 test("the not-found router: the not-found handler's context for a URL", async t => {
   const app = Fastify()
   let inner!: FastifyInstance

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { isForbiddenHeaderName, isPreflight, isProxyHeader, isSafelistedContentType, isSafelistedMethod, mimeEssence, needsPreflight, scriptOnlyHeaders, SCRIPT_ONLY_HEADERS } from '../../lib/spec/request-classification.js'
+import { corsUnsafeHeaderNames, isForbiddenHeaderName, isPreflight, isProxyHeader, isSafelistedContentType, isSafelistedMethod, mimeEssence, needsPreflight, scriptOnlyHeaders, SCRIPT_ONLY_HEADERS } from '../../lib/spec/request-classification.js'
 
 test('CORS-safelisted Content-Type values, as the Fetch Standard defines them', async t => {
   for (const value of ['text/plain', 'TEXT/Plain', 'text/plain; charset=utf-8', ' multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', '\ttext/plain \t', 'text/plain ;charset=utf-8', 'text/plain;', 'text/plain; bad param; x=é']) {
@@ -77,4 +77,16 @@ test('a preflight is OPTIONS with both Origin and Access-Control-Request-Method'
   t.notOk(isPreflight('OPTIONS', { origin: 'https://a.test' }))
   t.notOk(isPreflight('OPTIONS', { 'access-control-request-method': 'PUT' }))
   t.notOk(isPreflight(undefined, both))
+})
+
+test('CORS-unsafe request-header names: what a browser lists in Access-Control-Request-Headers', async t => {
+  t.same(corsUnsafeHeaderNames({}), [])
+  t.same(corsUnsafeHeaderNames({ Accept: 'application/json', 'Accept-Language': 'en-GB, fr;q=0.5', 'Content-Language': 'de', 'Content-Type': 'text/plain', Range: 'bytes=0-99' }), [], 'safelisted names with safelisted values')
+  t.same(corsUnsafeHeaderNames({ 'X-B': '1', 'x-a': '1', Authorization: 'Bearer t', 'content-type': 'application/json' }), ['authorization', 'content-type', 'x-a', 'x-b'], 'lower-cased and sorted')
+  t.same(corsUnsafeHeaderNames({ host: 'a', origin: 'x', cookie: 'c', 'sec-fetch-mode': 'cors', 'proxy-x': '1' }), [], 'forbidden names: scripts cannot set them')
+  t.same(corsUnsafeHeaderNames({ accept: 'a(b' }), ['accept'], 'an unsafe byte in Accept')
+  t.same(corsUnsafeHeaderNames({ 'accept-language': 'en_GB' }), ['accept-language'])
+  t.same(corsUnsafeHeaderNames({ accept: 'x'.repeat(129) }), ['accept'], 'over 128 bytes')
+  for (const range of ['bytes=5-', 'bytes=5-5']) t.same(corsUnsafeHeaderNames({ range }), [], range)
+  for (const range of ['bytes=6-5', 'bytes=-5', 'bytes=0-1,2-3', 'items=0-1']) t.same(corsUnsafeHeaderNames({ range }), ['range'], range)
 })

@@ -1,7 +1,7 @@
 // Type tests, compiled by `npm run test:types`: correct use compiles, and
 // every `@ts-expect-error` line must fail to compile (an unused one is an error).
 import Fastify, { type FastifyRequest } from 'fastify'
-import cors, { corsPlugin, type CorsOptions, type OriginCallback, type OriginFunction, type RouteCorsOptions } from '../../index.js'
+import cors, { corsPlugin, type CorsOptions, type CorsRoute, type Explanation, type ExplainRequest, type OriginCallback, type OriginFunction, type RouteCorsOptions } from '../../index.js'
 
 const app = Fastify()
 
@@ -80,4 +80,28 @@ const decide: OriginFunction = (origin) => Promise.resolve(origin === 'https://a
 // @ts-expect-error RouteCorsOptions has no logLevel
 const badRoute: RouteCorsOptions = { logLevel: 'info' }
 await app.register(cors, options)
-export { options, route, decide, badRoute, config }
+
+// fastify.cors: the routes' policies and explain(), typed.
+const listedRoutes: CorsRoute[] = app.cors.routes()
+const firstSource: 'registration' | 'config.cors' | 'off' | 'none' | undefined = listedRoutes[0]?.source
+const printed: string = app.cors.printRoutes()
+const explained: Explanation = await app.cors.explain({ origin: 'https://a.com', method: 'PUT', url: '/items/1', headers: { 'content-type': 'application/json' }, credentials: true })
+const minimal: ExplainRequest = { method: 'GET', url: '/' }
+const answeredBy: 'cors' | 'route' | 'not-found' | 'fastify' | undefined = explained.preflight?.answeredBy
+const status: number | null | undefined = explained.actual?.status
+const reason: string | null = explained.reason
+// @ts-expect-error explain() needs a url
+await app.cors.explain({ method: 'GET' })
+// @ts-expect-error headers are names to string values, not a list of names
+await app.cors.explain({ method: 'GET', url: '/', headers: ['x-custom'] })
+// @ts-expect-error credentials is a boolean
+await app.cors.explain({ method: 'GET', url: '/', credentials: 'include' })
+// @ts-expect-error an unknown field (the request's body is not read)
+await app.cors.explain({ method: 'POST', url: '/', body: '{}' })
+// @ts-expect-error explain() answers a Promise: await it
+const notAwaited: Explanation = app.cors.explain(minimal)
+// @ts-expect-error fastify.cors is read-only
+app.cors = { routes: () => [], printRoutes: () => '', explain: async () => explained }
+// @ts-expect-error routes() lists; it takes no filter
+app.cors.routes('/items')
+export { options, route, decide, badRoute, config, firstSource, printed, answeredBy, status, reason, notAwaited }
