@@ -94,5 +94,19 @@ export async function buildApi (corsPlugin, { logger = false } = {}) {
     })
   }, { prefix: '/api' })
 
+  // What the plugin would answer, without sending the request: POST
+  // { origin, method, url, headers, credentials } and read the preflight and the
+  // response it predicts, the route it chose, the reason and the fix
+  // (fastify.cors.explain; `fastify.cors.printRoutes()` lists every route's policy).
+  // Development only: it tells any caller your CORS policy.
+  app.post('/cors/explain', async (request, reply) => {
+    try {
+      return await app.cors.explain(request.body)
+    } catch (error) {
+      // A body explain() cannot read (the only way it fails here): the caller's mistake, never a 500.
+      return reply.code(400).send({ error: error.message })
+    }
+  })
+
   return app
 }

@@ -43,6 +43,14 @@ fastify-cors-exact demo
 Each button on the page calls the API from another origin. The page shows
 what it sent, what the browser let it read, and the reason the plugin logged.
 Open the browser's DevTools console for the browser's own explanation.
+
+The API's routes and the CORS policy each one has (fastify.cors.printRoutes()):
+${demo.routes.trimEnd().split('\n').map(line => `  ${line}`).join('\n')}
+
+Ask the plugin what it would answer to a request, without sending it (fastify.cors.explain()):
+  curl -s ${demo.apiUrl}/cors/explain -H 'content-type: application/json' \\
+    -d '{"origin":"${demo.pageUrl}","method":"DELETE","url":"/api/items/42"}'
+
 API requests and the plugin's refusals are printed below. Ctrl+C stops.
 `)
 

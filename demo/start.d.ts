@@ -27,6 +27,8 @@ export function createLogCollector (options?: {
 export interface Demo {
   apiUrl: string
   pageUrl: string
+  /** fastify.cors.printRoutes() of the API: each route, its registration and policy. */
+  routes: string
   close (): Promise<void>
 }
 

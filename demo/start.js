@@ -73,6 +73,8 @@ export async function startDemo (corsPlugin, { apiPort = 3001, pagePort = 3000, 
   return {
     apiUrl,
     pageUrl,
+    // Every API route with the CORS policy it really has.
+    routes: api.cors.printRoutes(),
     async close () {
       await pages.close()
       await api.close()

@@ -27,3 +27,17 @@ test('the demo page at 390 px: readable, no favicon 404, no trace parameter in t
   const widest = await page.$$eval('.card', cards => Math.max(...cards.map(card => card.getBoundingClientRect().right)))
   t.ok(widest <= 390, `cards fit (${widest} px)`)
 })
+
+test("the demo lists its routes' policies and explains a request without sending it", async t => {
+  const demo = await startDemo(cors, { apiPort: 0, pagePort: 0 })
+  t.teardown(() => demo.close())
+  t.match(demo.routes, /^PUT, DELETE +\/api\/items\/:id +at \/ +registration$/m)
+  t.match(demo.routes, /^POST +\/api\/internal +at \/ +off$/m)
+  const explain = (body: unknown): Promise<Response> => fetch(`${demo.apiUrl}/cors/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const answer = await explain({ origin: demo.pageUrl, method: 'DELETE', url: '/api/items/42' })
+  t.equal(answer.status, 200)
+  t.match(await answer.json(), { route: 'DELETE /api/items/:id', registration: 'at /', preflight: { answeredBy: 'cors', passes: false }, actual: null, reason: 'method-not-allowed', fix: /methods/ })
+  const wrong = await explain({ method: 'GET' })
+  t.equal(wrong.status, 400, 'a request explain() cannot read: 400, never 500')
+  t.match(await wrong.json(), { error: /'url' must be a path/ })
+})
