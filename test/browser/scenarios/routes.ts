@@ -54,6 +54,23 @@ export const scenarios: Scenario[] = [{
     t.equal(api.count('OPTIONS'), 1)
   }
 }, {
+  name: "QUERY (RFC 10008): fetch() sends it after a preflight, which finds the QUERY route's own policy",
+  async run (t, suite) {
+    const api = await suite.api(t, { origin: suite.origin('app.example.localhost') }, app => {
+      app.query('/search', async (request) => `results for ${String(request.body)}`)
+      app.query('/partner/search', { config: { cors: { origin: suite.origin('partner.localhost') } } }, async () => 'partner results')
+    })
+    const tab = suite.tab('app.example.localhost')
+    // A string body: the engine sends it as text/plain;charset=UTF-8, a safelisted type; the method alone asks for a preflight.
+    t.match(await tab.fetch(api.url('/search'), { method: 'QUERY', body: 'mugs' }), { readable: true, status: 200, body: 'results for mugs' })
+    t.equal(api.count('OPTIONS', '/search'), 1, 'QUERY is not a safelisted method: preflighted')
+    t.same((await api.settled()).filter(r => r.url === '/search').map(r => r.method), ['OPTIONS', 'QUERY'], 'the engine sends QUERY as QUERY, after its preflight')
+    const refused = api.url('/partner/search')
+    await assertRefused(t, tab, api, refused, await tab.fetch(refused, { method: 'QUERY', body: 'mugs' }), { kind: 'preflight', reason: 'origin-not-allowed' })
+    t.equal(api.count('QUERY', '/partner/search'), 0, 'the refused QUERY was never sent: its handler never ran')
+    t.match(await suite.tab('partner.localhost').fetch(refused, { method: 'QUERY', body: 'mugs' }), { readable: true, body: 'partner results' }, "the partner's origin is the route's")
+  }
+}, {
   name: 'parametric and prefixed routes: a preflight finds the route the request will reach',
   async run (t, suite) {
     const api = await suite.api(t, { origin: suite.origin('app.example.localhost') }, async app => {
