@@ -31,7 +31,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 export const NODE_LINES = [22, 24]
 
 /** Property runs on a leg (the defaults are 150–400). */
-const LEG_RUNS = { ROUTE_RUNS: '60', FUZZ_RUNS: '100', ORIGIN_FN_RUNS: '60', PREFLIGHT_RUNS: '100', SUFFIX_RUNS: '60', VARY_RUNS: '60' }
+export const LEG_RUNS = { ROUTE_RUNS: '60', FUZZ_RUNS: '100', ORIGIN_FN_RUNS: '60', PREFLIGHT_RUNS: '100', SUFFIX_RUNS: '60', VARY_RUNS: '60', EXPLAIN_RUNS: '60' }
 
 /** A test file that runs longer fails, as under tap's runner: .taprc's timeout, in seconds. */
 const FILE_TIMEOUT = Number(/^timeout: (\d+)$/m.exec(readFileSync(join(root, '.taprc'), 'utf8'))[1])

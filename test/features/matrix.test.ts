@@ -2,7 +2,7 @@
 // the transpiled copy it runs them from.
 import { test } from 'tap'
 import { execFileSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -40,6 +40,15 @@ test('a leg runs every test file except those that drive a browser', async t => 
     'test/interop/chromium.test.ts'
   ], 'the browser suite, the demo page and the interop apps in Chromium: the README\'s run has them')
   t.ok(legs.includes('test/features/matrix.test.ts') && legs.includes('test/interop/helmet.test.ts'), 'the rest, the interop apps through inject included')
+})
+
+test('a leg runs every property test with fewer runs', async t => {
+  const legRuns: Record<string, string> = call('matrix.LEG_RUNS')
+  const dir = join(root, 'test', 'properties')
+  const read = readdirSync(dir).filter(file => file.endsWith('.test.ts')).flatMap(file =>
+    [...readFileSync(join(dir, file), 'utf8').matchAll(/process\.env\.([A-Z_]+_RUNS)/g)].map(match => match[1]))
+  t.ok(read.length >= 7, `the properties' run counts (${read.length})`)
+  for (const name of new Set(read)) t.ok(Object.hasOwn(legRuns, name), `${name} has a leg's count`)
 })
 
 test('the oldest Fastify of the peer range', async t => {
