@@ -28,9 +28,16 @@ export function varyOn (request: FastifyRequest, reply: FastifyReply, vary: Vary
   addVary(reply, vary)
 }
 
+/** The plugin's lists nest (Origin ⊂ … ⊂ the private-network preflight's): then one of them is the union, made at startup. */
 function union (current: VaryNames, more: VaryNames): VaryNames {
-  const missing = more.names.filter(name => !current.names.includes(name))
-  return missing.length === 0 ? current : varyNames(...current.names, ...missing)
+  if (covers(current, more)) return current
+  if (covers(more, current)) return more
+  return varyNames(...current.names, ...more.names.filter(name => !current.names.includes(name)))
+}
+
+function covers (wider: VaryNames, narrower: VaryNames): boolean {
+  for (let i = 0; i < narrower.names.length; i++) if (!wider.names.includes(narrower.names[i])) return false
+  return true
 }
 
 /**

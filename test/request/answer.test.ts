@@ -4,7 +4,7 @@ import cors from '../../index.js'
 import { answerWith, finishResponse, varyOn } from '../../lib/request/answer.js'
 import { compilePolicy } from '../../lib/policy/policy.js'
 import { resolveOptions } from '../../lib/config/options.js'
-import { varyNames, VARY_OPTIONS, VARY_ORIGIN, VARY_PREFLIGHT } from '../../lib/spec/vary.js'
+import { varyNames, VARY_OPTIONS, VARY_ORIGIN, VARY_PREFLIGHT, VARY_PREFLIGHT_PRIVATE } from '../../lib/spec/vary.js'
 import { kGrant, kVary } from '../../lib/symbols.js'
 
 /** Runs `check` in a handler of a real app (the plugin's request state, a reply not sent yet). */
@@ -24,10 +24,12 @@ test('varyOn sets Vary at once, and remembers every name the answer depends on',
     varyOn(request, reply, VARY_ORIGIN)
     t.equal(request[kVary], VARY_OPTIONS, 'a subset adds nothing')
     varyOn(request, reply, VARY_PREFLIGHT)
-    t.same(request[kVary]?.names, ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'], 'a superset adds the rest')
+    t.equal(request[kVary], VARY_PREFLIGHT, 'a superset is the union: the list made at startup, no allocation')
+    varyOn(request, reply, VARY_PREFLIGHT_PRIVATE)
+    t.equal(request[kVary], VARY_PREFLIGHT_PRIVATE, "so is the private-network preflight's, after the preflight's")
     varyOn(request, reply, varyNames('Accept'))
-    t.equal(request[kVary]?.joined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Accept')
-    t.equal(reply.getHeader('vary'), 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Accept')
+    t.equal(request[kVary]?.joined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network, Accept', 'lists that do not nest: the names of both, once')
+    t.equal(reply.getHeader('vary'), 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network, Accept')
   })
 })
 
