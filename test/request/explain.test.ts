@@ -9,7 +9,7 @@ import { RecordingReply } from '../../lib/request/explain.js'
 import { finishResponse } from '../../lib/request/answer.js'
 import { initialRequestState } from '../../lib/request/request-state.js'
 import { kAllowOrigin, kGrant } from '../../lib/symbols.js'
-import { tenantConstraint } from '../fixtures/app.js'
+import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
 const APP = 'https://app.example'
@@ -287,14 +287,7 @@ test('a URL Fastify answers with an error, no registration at the root: no CORS 
 test('a parameter over maxParamLength and a failing asynchronous constraint: Fastify answers before routing', async t => {
   const app = Fastify(withRouterOptions({ maxParamLength: 10 }))
   await app.register(cors, { origin: [APP] })
-  app.addConstraintStrategy({
-    ...tenantConstraint,
-    name: 'region',
-    deriveConstraint: (req: { headers: Record<string, string> }, _ctx: unknown, done: (err: Error | null, value?: string) => void) => {
-      if (req.headers['x-region'] === 'bad') done(new Error('no region'))
-      else done(null, req.headers['x-region'])
-    }
-  } as never)
+  app.addConstraintStrategy(regionConstraint)
   app.get('/p/:id', { constraints: { region: 'eu' } as Record<string, string> }, async () => 'p')
   await app.ready()
   for (const [url, headers, status] of [['/p/' + 'x'.repeat(20), { 'x-region': 'eu' }, TOO_LONG_PARAM_STATUS], ['/p/1', { 'x-region': 'bad' }, 500]] as const) {

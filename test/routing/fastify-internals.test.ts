@@ -4,7 +4,7 @@ import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
 import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, instanceChain, internalsOf, onRequestHookNames, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
-import { tenantConstraint } from '../fixtures/app.js'
+import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
 const noStorage = () => ({ get: () => null, set: () => {} })
@@ -102,14 +102,7 @@ test("the router's derived constraint values: those Fastify derives from a reque
 
 test("the router's derived values from an asynchronous strategy, and its failure", async t => {
   const app = Fastify()
-  app.addConstraintStrategy({
-    ...tenantConstraint,
-    name: 'region',
-    deriveConstraint: (req: { headers: Record<string, string> }, _ctx: unknown, done: (err: Error | null, value?: string) => void) => {
-      if (req.headers['x-region'] === 'bad') done(new Error('no region'))
-      else done(null, req.headers['x-region'])
-    }
-  } as never)
+  app.addConstraintStrategy(regionConstraint)
   app.get('/r', { constraints: { region: 'eu' } as Record<string, string> }, async () => 'eu')
   await app.ready()
   const { router } = internalsOf(app)
