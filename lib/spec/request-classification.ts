@@ -49,15 +49,35 @@ export function mimeEssence (value: string): string | undefined {
   return `${type}/${subtype}`.toLowerCase()
 }
 
+/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header: no safelisted value is longer. */
+const MAX_SAFELISTED_VALUE = 128
+
 /** https://fetch.spec.whatwg.org/#cors-safelisted-request-header, for Content-Type. */
 export function isSafelistedContentType (value: string): boolean {
-  if (value.length > 128 || UNSAFE_BYTE.test(value)) return false
+  if (value.length > MAX_SAFELISTED_VALUE || UNSAFE_BYTE.test(value)) return false
   const essence = mimeEssence(value)
   return essence !== undefined && SAFELISTED_ESSENCES.has(essence)
 }
 
-/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header: the names whose values browsers may send without a preflight. */
-const SAFELISTED_NAMES = new Set(['accept', 'accept-language', 'content-language', 'content-type', 'range'])
+/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header, for Accept-Language and Content-Language: the bytes they may hold. */
+const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/
+/** https://fetch.spec.whatwg.org/#simple-range-header-value, as a request's Range header carries it. */
+const SIMPLE_RANGE = /^bytes=([0-9]+)-([0-9]*)$/
+
+/**
+ * https://fetch.spec.whatwg.org/#cors-safelisted-request-header: the names whose
+ * values browsers may send without a preflight, each with the values it may have.
+ */
+const SAFELISTED_VALUES: ReadonlyMap<string, (value: string) => boolean> = new Map([
+  ['accept', (value: string) => !UNSAFE_BYTE.test(value)],
+  ['accept-language', (value: string) => LANGUAGE_VALUE.test(value)],
+  ['content-language', (value: string) => LANGUAGE_VALUE.test(value)],
+  ['content-type', isSafelistedContentType],
+  ['range', (value: string) => {
+    const range = SIMPLE_RANGE.exec(value)
+    return range !== null && (range[2] === '' || Number(range[1]) <= Number(range[2]))
+  }]
+])
 
 /** https://fetch.spec.whatwg.org/#forbidden-request-header: names only the browser sets (lower-case). */
 const FORBIDDEN_NAMES = new Set([
@@ -100,7 +120,7 @@ export function scriptOnlyHeaders (listed: readonly string[]): readonly string[]
   const names = new Set(SCRIPT_ONLY_HEADERS)
   for (const name of listed) {
     const lower = name.toLowerCase()
-    if (!SAFELISTED_NAMES.has(lower) && !isForbiddenHeaderName(lower) && !isProxyHeader(lower)) names.add(lower)
+    if (!SAFELISTED_VALUES.has(lower) && !isForbiddenHeaderName(lower) && !isProxyHeader(lower)) names.add(lower)
   }
   return [...names]
 }
@@ -128,26 +148,10 @@ export function needsPreflight (request: FastifyRequest, scriptOnly: readonly st
   return false
 }
 
-/** https://fetch.spec.whatwg.org/#cors-safelisted-request-header: the bytes Accept-Language and Content-Language may hold. */
-const LANGUAGE_VALUE = /^[0-9A-Za-z *,\-.;=]*$/
-/** https://fetch.spec.whatwg.org/#simple-range-header-value, as a request's Range header carries it. */
-const SIMPLE_RANGE = /^bytes=([0-9]+)-([0-9]*)$/
-const MAX_SAFELISTED_VALUE = 128
-
 /** https://fetch.spec.whatwg.org/#cors-safelisted-request-header, for a lower-case name. */
 function isSafelistedHeader (name: string, value: string): boolean {
-  if (value.length > MAX_SAFELISTED_VALUE) return false
-  switch (name) {
-    case 'accept': return !UNSAFE_BYTE.test(value)
-    case 'accept-language':
-    case 'content-language': return LANGUAGE_VALUE.test(value)
-    case 'content-type': return isSafelistedContentType(value)
-    case 'range': {
-      const range = SIMPLE_RANGE.exec(value)
-      return range !== null && (range[2] === '' || Number(range[1]) <= Number(range[2]))
-    }
-    default: return false
-  }
+  const safelisted = SAFELISTED_VALUES.get(name)
+  return safelisted !== undefined && value.length <= MAX_SAFELISTED_VALUE && safelisted(value)
 }
 
 /**
