@@ -13,7 +13,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, onRequestHookNames, rootOf, type RouterRoute } from './routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, rootOf, type RouterRoute } from './routing/fastify-internals.js'
 import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
@@ -101,7 +101,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     const ungoverned: RouterRoute[] = []
     registry.build(internals, CONSTRAINT, route => {
       const config = route.context.config
-      if (!onRequestHookNames(route.context).includes(hookName)) {
+      if (!hookNames(route.context, 'onRequest').includes(hookName)) {
         // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
         if (config.cors !== undefined) ungoverned.push(route)
         return records.of(undefined, undefined)
@@ -115,7 +115,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
         : routePolicy(governor, config.cors, [route.method], route.path, governor.instance.log)
       return records.of(policy, governor.id)
     }, context => {
-      if (!onRequestHookNames(context).includes(hookName)) return records.of(undefined, undefined)
+      if (!hookNames(context, 'onRequest').includes(hookName)) return records.of(undefined, undefined)
       // The first hook to run takes a not-found request: the outermost registration's.
       const claimer = registry.above(context.server)[0]
       return records.of(claimer.policy, claimer.id)
@@ -123,8 +123,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
     answerFirst(this, internals, hook, sendHook)
     // Bad URLs, which Fastify answers before any hook, get the answer of the registration at the root.
-    const root = rootOf(this)
-    const atRoot = registry.all().find(scope => scope.instance === root)
+    const atRoot = registry.atRoot()
     if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot))
   }
 }

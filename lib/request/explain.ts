@@ -10,10 +10,10 @@
 // What is added is what the browser then does with each answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Registry, Routed } from '../routing/registry.js'
-import { rootOf } from '../routing/fastify-internals.js'
 import type { Scope } from '../policy/scope.js'
 import { registrationNames } from '../routing/route-list.js'
 import { corsUnsafeHeaderNames, isSafelistedMethod } from '../spec/request-classification.js'
+import { MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from '../spec/tokens.js'
 import { answerRequest, frameworkErrorHandler } from './hooks.js'
 import { finishResponse } from './answer.js'
 import { preflightRouteHandler } from './preflight.js'
@@ -81,8 +81,8 @@ const FIXES: Record<string, string> = {
   'method-not-allowed': 'add the method to `methods`, or drop `methods` to allow the method of every route',
   'header-not-allowed': 'add the header to `allowedHeaders`; `Authorization` must be listed even with `*`',
   'malformed-headers': 'Access-Control-Request-Headers must be a comma-separated list of header names',
-  'too-many-headers': 'request at most 64 header names',
-  'headers-too-long': 'request at most 4096 bytes of header names',
+  'too-many-headers': `request at most ${MAX_REQUEST_HEADERS_COUNT} header names`,
+  'headers-too-long': `request at most ${MAX_REQUEST_HEADERS_LENGTH} bytes of header names`,
   'ambiguous-route': 'routes at this method and path differ only by a constraint a preflight does not carry: give them the same `config.cors`',
   'cors-disabled': "the route has `config: { cors: false }` or `origin: false`, or no registration of the plugin covers the route's scope",
   'preflight-not-answered': 'the policy has `preflight: false`: answer preflights in your own OPTIONS route, or drop `preflight: false`',
@@ -268,7 +268,7 @@ export class Explainer {
    * or, for what Fastify answers before routing, the one at the root (plugin.ts).
    */
   private governing (routed: Routed): Scope | undefined {
-    if (routed.kind === 'error') return this.registry.all().find(scope => scope.instance === rootOf(scope.instance))
+    if (routed.kind === 'error') return this.registry.atRoot()
     const id = routed.record.registration
     return id === undefined ? undefined : this.registry.scopeOf(id)
   }

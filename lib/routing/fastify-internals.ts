@@ -248,8 +248,9 @@ export function boundName (hook: { readonly name: string }): string {
 }
 
 /** Names of the context's onRequest hooks, in the order they run. */
-export function onRequestHookNames (context: RouteContext): string[] {
-  return (context.onRequest ?? []).map(hook => hook.name)
+/** The names of a route's hooks of one kind, in the order they run (bound ones: `bound <name>`). */
+export function hookNames (context: RouteContext, kind: 'onRequest' | 'onSend'): string[] {
+  return (context[kind] ?? []).map(hook => hook.name)
 }
 
 /**
@@ -282,8 +283,8 @@ export function checkInternals (app: FastifyInstance, expect: Expectations): Fas
   // An app's own route at that URL may answer before the plugin's: any route's context will do.
   const found = internals.router.find(expect.method, expect.url, expect.constraints)
   if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
-  if (!onRequestHookNames(route.context).includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
-  if (!(route.context.onSend ?? []).some(hook => hook.name === boundName(expect.sendHook))) throw changed(app, "the names of a route's onSend hooks (Fastify binds each hook to the route's instance)")
+  if (!hookNames(route.context, 'onRequest').includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
+  if (!hookNames(route.context, 'onSend').includes(boundName(expect.sendHook))) throw changed(app, "the names of a route's onSend hooks (Fastify binds each hook to the route's instance)")
   if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
   if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
   return internals
@@ -340,7 +341,7 @@ export function answerFirst (app: FastifyInstance, internals: FastifyInternals, 
   for (const context of contexts) {
     const hooks = context as unknown as HookArrays
     if (!isHookArray(hooks.onRequest) || !isHookArray(hooks.onSend)) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
-    if (hooks.onRequest === null || !hooks.onRequest.some(hook => hook.name === firstName)) continue
+    if (hooks.onRequest === null || !hookNames(context, 'onRequest').includes(firstName)) continue
     moveTo(hooks.onRequest, firstName, 'front')
     if (hooks.onSend !== null) moveTo(hooks.onSend, lastName, 'back')
   }

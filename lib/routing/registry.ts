@@ -17,7 +17,7 @@ import { alreadyRegisteredError } from '../config/errors.js'
 import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { kRouteCors } from '../symbols.js'
-import { instanceChain, routeConfigReader, type DerivableRequest, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
+import { instanceChain, rootOf, routeConfigReader, type DerivableRequest, type FastifyInternals, type FastifyRouter, type RouteContext, type RouterRoute } from './fastify-internals.js'
 
 /** What the plugin knows of one route, or of one not-found handler. */
 export interface RouteCors {
@@ -115,6 +115,11 @@ export class Registry {
   /** The registration with this id: every record's registration is one. */
   scopeOf (id: symbol): Scope {
     return this.byId.get(id) as Scope
+  }
+
+  /** The registration on the app's root instance, if any: the one whose answer Fastify's own errors get. */
+  atRoot (): Scope | undefined {
+    return this.all().find(scope => scope.instance === rootOf(scope.instance))
   }
 
   /** Every registration of the plugin in the app, in registration order. */

@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, instanceChain, internalsOf, onRequestHookNames, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
@@ -27,7 +27,7 @@ test("the router's routes: every route of the app, whatever its scope or order, 
   app.addHook('onRequest', async request => { seen = request.routeOptions.config })
   await app.ready()
   const routes = internalsOf(app).router.routes()
-  t.same(routes.map(route => [route.method, route.path, route.constraints, route.context.config.url, onRequestHookNames(route.context)]), [
+  t.same(routes.map(route => [route.method, route.path, route.constraints, route.context.config.url, hookNames(route.context, 'onRequest')]), [
     ['GET', '/a', {}, '/a', ['bound ']],
     ['HEAD', '/a', {}, '/a', ['bound ']],
     ['PUT', '/p/b/:id', { host: 'h.test' }, '/p/b/:id', ['bound childHook', 'bound ']]
@@ -48,7 +48,8 @@ test("the router's lookup: the route's context for the method as sent, null wher
   const { router } = internalsOf(app)
   const [route] = router.routes()
   t.same(router.find('DELETE', '/a/1?x=1', {}), { context: route.context, params: { id: '1' } })
-  t.same(onRequestHookNames(route.context), [], 'a route without hooks')
+  t.same(hookNames(route.context, 'onRequest'), [], 'a route without hooks')
+  t.same(hookNames(route.context, 'onSend'), [], 'a route without hooks, onSend')
   t.equal(router.find('delete', '/a/1', {}), null, 'Fastify routes by the method as sent')
   t.equal(router.find('DELETE', '/a/123456', {}), null, 'a parameter over maxParamLength')
   t.equal(router.find('DELETE', '/a/%zz', {}), null, 'a bad URL')
@@ -229,8 +230,6 @@ test('without a route context, or with one that does not hold the route config, 
   t.equal(read.name, 'publicConfig')
 })
 
-const hookNames = (hooks: ReadonlyArray<{ name: string }> | null): string[] | null => hooks === null ? null : hooks.map(hook => hook.name)
-
 test("answerFirst: the named onRequest hooks run first and onSend hooks last, in every route's and not-found handler's context they run for", async t => {
   const app = Fastify()
   app.addHook('onRequest', async function auth () {})
@@ -256,13 +255,13 @@ test("answerFirst: the named onRequest hooks run first and onSend hooks last, in
   const internals = internalsOf(app)
   answerFirst(app, internals, { name: 'ours' }, { name: 'finish' })
   const contexts = Object.fromEntries(internals.router.routes().map(route => [`${route.method} ${route.path}`, route.context]))
-  t.same(hookNames(contexts['GET /a'].onRequest), ['bound ours', 'bound auth', 'bound limit', 'bound routeLevel'])
-  t.same(hookNames(contexts['GET /a'].onSend), ['bound early', 'bound compress', 'bound finish'])
-  t.same(hookNames(contexts['GET /b'].onRequest), ['bound ours', 'bound ours', 'bound auth', 'bound limit'], 'both registrations first, in their order')
-  t.same(hookNames(contexts['GET /b'].onSend), ['bound early', 'bound compress', 'bound finish', 'bound finish'])
+  t.same(hookNames(contexts['GET /a'], 'onRequest'), ['bound ours', 'bound auth', 'bound limit', 'bound routeLevel'])
+  t.same(hookNames(contexts['GET /a'], 'onSend'), ['bound early', 'bound compress', 'bound finish'])
+  t.same(hookNames(contexts['GET /b'], 'onRequest'), ['bound ours', 'bound ours', 'bound auth', 'bound limit'], 'both registrations first, in their order')
+  t.same(hookNames(contexts['GET /b'], 'onSend'), ['bound early', 'bound compress', 'bound finish', 'bound finish'])
   const rootNotFound = internals.notFoundRouter.find('GET', '/', {})!.context
-  t.same(hookNames(rootNotFound.onRequest), ['bound ours', 'bound auth', 'bound limit'], "the root's not-found handler")
-  t.same(hookNames(rootNotFound.onSend), ['bound early', 'bound compress', 'bound finish'])
+  t.same(hookNames(rootNotFound, 'onRequest'), ['bound ours', 'bound auth', 'bound limit'], "the root's not-found handler")
+  t.same(hookNames(rootNotFound, 'onSend'), ['bound early', 'bound compress', 'bound finish'])
   t.equal(rootOf(bare), app, 'the root of a child scope is the app')
   t.equal(rootOf(app), app)
   // The reordered arrays are the ones Fastify runs.
