@@ -74,7 +74,10 @@ export function registrationNames (registry: Registry): Map<symbol, string> {
 
 /** Every route of the app, in the router's order. */
 export function corsRoutes (registry: Registry): CorsRoute[] {
-  const names = registrationNames(registry)
+  return routesNamed(registry, registrationNames(registry))
+}
+
+function routesNamed (registry: Registry, names: ReadonlyMap<symbol, string>): CorsRoute[] {
   return registry.routes().map(route => describe(route, registry, names))
 }
 
@@ -86,19 +89,21 @@ export function corsRoutes (registry: Registry): CorsRoute[] {
 export function printCorsRoutes (registry: Registry): string {
   const names = registrationNames(registry)
   const lines = registry.all().map(scope => `${names.get(scope.id) as string}: ${JSON.stringify(shownOptions(scope.options))}`)
-  const rows: string[][] = []
-  for (const route of corsRoutes(registry)) {
+  // One row per path and policy, in the order of their first route; looked up by its cells, not by scanning the rows.
+  const rows = new Map<string, string[]>()
+  for (const route of routesNamed(registry, names)) {
     const cells = [
       route.url + (route.constraints === undefined ? '' : ` ${JSON.stringify(route.constraints)}`),
       route.registration ?? '-',
       route.source,
       route.overrides === undefined ? '' : JSON.stringify(route.overrides)
     ]
-    const same = rows.find(row => row.slice(1).join('\n') === cells.join('\n'))
+    const key = cells.join('\n')
+    const same = rows.get(key)
     if (same !== undefined) same[0] += `, ${route.method}`
-    else rows.push([route.method, ...cells])
+    else rows.set(key, [route.method, ...cells])
   }
-  const widths = [0, 1, 2, 3].map(column => Math.max(...rows.map(row => row[column].length)))
-  for (const row of rows) lines.push(row.map((cell, column) => column < 4 ? cell.padEnd(widths[column]) : cell).join('  ').trimEnd())
+  const widths = [0, 1, 2, 3].map(column => Math.max(...[...rows.values()].map(row => row[column].length)))
+  for (const row of rows.values()) lines.push(row.map((cell, column) => column < 4 ? cell.padEnd(widths[column]) : cell).join('  ').trimEnd())
   return lines.join('\n') + '\n'
 }
