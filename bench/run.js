@@ -4,7 +4,7 @@
 //   npm run bench                      full run (about 5 minutes on an idle 2-core machine)
 //   npm run bench -- --quick           about 1.5 minutes: fewer rounds, smaller runs
 //   npm run bench -- --micro           the microbenchmark only
-//   npm run bench -- --inprocess       the in-process run only (inject, fresh process per measurement; inprocess.js)
+//   npm run bench -- --inprocess       the in-process run only (no sockets, fresh process per measurement; inprocess.js)
 //   node bench/run.js --help           every flag and environment variable
 //
 // Each server runs in its own child process (bench/server.js) on 127.0.0.1;
@@ -28,6 +28,7 @@ import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, r
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url))
 const DEFAULT_OUT = fileURLToPath(new URL('./results.md', import.meta.url))
+const DEFAULT_INPROCESS_OUT = fileURLToPath(new URL('./inprocess-results.md', import.meta.url))
 
 const HELP = `Usage: npm run bench [-- flags]   (or node bench/run.js [flags] after npm run build)
 
@@ -39,8 +40,9 @@ const HELP = `Usage: npm run bench [-- flags]   (or node bench/run.js [flags] af
   --connections N      autocannon connections                   env BENCH_CONNECTIONS  default 10
   --only a,b           scenarios whose id contains a or b       env BENCH_ONLY         e.g. list10k,preflight
   --micro              run only the microbenchmark
-  --inprocess          run only the in-process comparison (inject, no sockets; rounds default 5,
-                       amount 20000, warmup 5000)
+  --inprocess          run only the in-process comparison (no sockets: fastify.routing with a minimal
+                       request and response; rounds default 5, amount 200000, warmup 20000;
+                       report in bench/inprocess-results.md)
   --no-micro           skip the microbenchmark                  env BENCH_MICRO=0
   --micro-passes N     microbenchmark passes                    env BENCH_MICRO_PASSES default 3 (quick 1)
   --no-pin             do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env BENCH_PIN=0
@@ -48,7 +50,7 @@ const HELP = `Usage: npm run bench [-- flags]   (or node bench/run.js [flags] af
                        measured run counts as contended            env BENCH_MAX_FOREIGN  default 0.3
   --retries N          re-measure a scenario's round (all variants) up to N times when a run
                        was contended                               env BENCH_RETRIES      default 0
-  --out FILE           where to write the Markdown report       default bench/results.md
+  --out FILE           where to write the Markdown report       default bench/results.md (bench/inprocess-results.md with --inprocess)
 `
 
 function settings () {
@@ -75,8 +77,8 @@ function settings () {
     quick,
     inprocess,
     rounds: int('rounds', 'BENCH_ROUNDS', inprocess ? 5 : quick ? 4 : 15, 1, 100),
-    amount: int('amount', 'BENCH_AMOUNT', inprocess ? 20000 : quick ? 1000 : 2000, Math.max(100, connections), 1e7),
-    warmup: int('warmup', 'BENCH_WARMUP', inprocess ? 5000 : quick ? 200 : 400, connections, 1e7),
+    amount: int('amount', 'BENCH_AMOUNT', inprocess ? 200000 : quick ? 1000 : 2000, Math.max(100, connections), 1e7),
+    warmup: int('warmup', 'BENCH_WARMUP', inprocess ? 20000 : quick ? 200 : 400, connections, 1e7),
     connections,
     only: (values.only ?? env.BENCH_ONLY ?? '').split(',').map(s => s.trim()).filter(Boolean),
     http: values.micro !== true && !inprocess,
@@ -89,7 +91,7 @@ function settings () {
       return value
     })(),
     retries: int('retries', 'BENCH_RETRIES', 0, 0, 10),
-    out: values.out ?? DEFAULT_OUT
+    out: values.out ?? (inprocess ? DEFAULT_INPROCESS_OUT : DEFAULT_OUT)
   }
 }
 
@@ -262,9 +264,9 @@ function report ({ opts, summary, micro, inProcess, pinned, started, elapsed, lo
     parts.push(`## Server user-space CPU per request (µs), medians and per-round ratios\n\nThe same runs, user time only: the plugins' work is all in user space, while the kernel's share (loopback TCP, about half of the total here) is the noisiest part on a shared machine.\n\n${user}`)
     parts.push(`## Per-round ratios over quiet rounds only\n\nThe same runs, keeping only the rounds in which no variant's run shared the machine with more than ${opts.maxForeign} cores of other work (median (min–max) of the per-round ratios).\n\n${quiet}`)
   }
-  if (inProcess !== undefined) parts.push(inProcess)
+  if (inProcess !== undefined) parts.push(inProcess.markdown)
   if (micro !== undefined) parts.push(`## Decision microbenchmark (no HTTP)\n\n${micro.markdown}`)
-  parts.push(`## Targets (checked, not asserted)\n\n${targets(summary, micro)}`)
+  parts.push(`## Targets (checked, not asserted)\n\n${[targets(summary, micro), ...(inProcess?.targets ?? [])].filter(Boolean).join('\n')}`)
   return parts.join('\n\n') + '\n'
 }
 
