@@ -6,16 +6,13 @@ import { compileOriginList } from './origin-matcher.js'
 import type { OriginOption, ResolvedOptions } from '../config/options.js'
 import { callOriginFunction } from './origin-function.js'
 import { scriptOnlyHeaders } from '../spec/request-classification.js'
+import { compileHeaderCheck, type HeaderRule, type HeaderVerdict } from './requested-headers.js'
 
 /**
  * The origin decision: the Access-Control-Allow-Origin value to send, or
  * undefined when the origin is refused; a Promise only for an async origin function.
  */
 export type AllowOrigin = (origin: string, request: FastifyRequest) => string | undefined | Promise<string | undefined>
-
-export type HeaderRule =
-  | { kind: 'reflect' }
-  | { kind: 'list', any: boolean, names: ReadonlySet<string>, value: string }
 
 type Headers = ReadonlyArray<readonly [string, string]>
 
@@ -61,7 +58,8 @@ export interface Policy {
   readonly preflightHeaders: Headers
   /** undefined: the method the route answers. */
   readonly methods: ReadonlySet<string> | undefined
-  readonly headers: HeaderRule
+  /** The answer to a preflight's Access-Control-Request-Headers: allowedHeaders or, without it, the requested ones (requested-headers.ts). */
+  readonly allowHeaders: (requested: string | undefined) => HeaderVerdict
   readonly successStatus: number
   readonly preflight: boolean
   readonly preflightContinue: boolean
@@ -128,7 +126,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     preflightHeaders,
     // '*' (allowed without credentials) lets any method the route answers through.
     methods,
-    headers,
+    allowHeaders: compileHeaderCheck(headers),
     successStatus: options.optionsSuccessStatus,
     preflight: options.preflight,
     preflightContinue: options.preflightContinue,

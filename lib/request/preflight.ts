@@ -5,43 +5,20 @@
 // answers it: the page then reads the 404 instead of a CORS error.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { refusalReason } from '../spec/origin.js'
-import type { HeaderRule, Policy } from '../policy/policy.js'
+import type { Policy } from '../policy/policy.js'
 import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
 import { kContinueStatus } from '../symbols.js'
-import { isToken, parseHeaderList } from '../spec/tokens.js'
+import { isToken } from '../spec/tokens.js'
 import { VARY_PREFLIGHT_PRIVATE } from '../spec/vary.js'
 import { answerWith, varyOn } from './answer.js'
 
 /** A refused method or Access-Control-Request-Headers: why, and the requested names that are allowed (for debug answers). */
-interface HeaderRefusal { readonly reason: Reason, readonly granted: string | undefined }
+interface Refusal { readonly reason: Reason, readonly granted: string | undefined }
 
-const AUTHORIZATION = 'authorization'
 const NO_ROUTE = Object.freeze({ corsReason: 'no-route' })
 const ACCEPT_VERSION = 'accept-version'
-const MALFORMED: Record<'too-long' | 'too-many' | 'malformed', HeaderRefusal> = {
-  'too-long': { reason: 'headers-too-long', granted: undefined },
-  'too-many': { reason: 'too-many-headers', granted: undefined },
-  malformed: { reason: 'malformed-headers', granted: undefined }
-}
-const METHOD_REFUSED: HeaderRefusal = { reason: 'method-not-allowed', granted: undefined }
-
-/** The Access-Control-Allow-Headers value (undefined: none to send), or why the requested headers are refused. */
-function checkRequestedHeaders (rule: HeaderRule, requested: string | undefined): string | undefined | HeaderRefusal {
-  if (requested === undefined) return rule.kind === 'list' ? rule.value : undefined
-  const parsed = parseHeaderList(requested)
-  if (!parsed.ok) return MALFORMED[parsed.reason]
-  const names = parsed.names
-  if (rule.kind === 'reflect') return names.length > 0 ? names.join(',') : undefined
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]
-    // Per the spec, '*' never covers Authorization: it must be listed by name.
-    if (!rule.names.has(name) && !(rule.any && name !== AUTHORIZATION)) {
-      return { reason: 'header-not-allowed', granted: names.filter(n => rule.names.has(n) || (rule.any && n !== AUTHORIZATION)).join(',') || undefined }
-    }
-  }
-  return rule.value
-}
+const METHOD_REFUSED: Refusal = { reason: 'method-not-allowed', granted: undefined }
 
 /**
  * The handler of the plugin's own OPTIONS route (plugin.ts), which only
@@ -100,7 +77,7 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
   if (!isToken(method) || (policy.methods !== undefined && !policy.methods.has(method))) {
     return refuseHeaders(policy, allowOrigin, METHOD_REFUSED, request, reply)
   }
-  const allowHeaders = checkRequestedHeaders(policy.headers, headers['access-control-request-headers'])
+  const allowHeaders = policy.allowHeaders(headers['access-control-request-headers'])
   if (typeof allowHeaders === 'object') return refuseHeaders(policy, allowOrigin, allowHeaders, request, reply)
   answerWith(request, policy.preflightGrant, allowOrigin)
   reply.header('access-control-allow-origin', allowOrigin)
@@ -126,7 +103,7 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
  * method or header instead of "HTTP ok status". 200 rather than
  * optionsSuccessStatus: a 204 would drop the reason from the body.
  */
-function refuseHeaders (policy: Policy, allowOrigin: string, refusal: HeaderRefusal, request: FastifyRequest, reply: FastifyReply): void {
+function refuseHeaders (policy: Policy, allowOrigin: string, refusal: Refusal, request: FastifyRequest, reply: FastifyReply): void {
   if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
   logRefusal(request, 'preflight', refusal.reason)
   answerWith(request, policy.preflightGrant, allowOrigin)
