@@ -34,9 +34,10 @@ export function handleDisabled (scope: Policy, request: FastifyRequest, reply: F
 
 /** `policy`: the route's, with CORS on (`policy.allow` defined). */
 export function handleActual (policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  // '*' or one exact origin answers every origin alike, unless the actual-request check may refuse this request.
-  if (policy.varyOnOrigin || (policy.mayRefusePreflighted && needsPreflight(request, policy.scriptOnlyHeaders))) varyOn(request, reply, VARY_ORIGIN)
   const origin = request.headers.origin
+  // '*' or one exact origin answers every origin alike, unless the actual-request check may refuse this request.
+  if (!policy.varyOnOrigin && (!policy.mayRefusePreflighted || !needsPreflight(request, policy.scriptOnlyHeaders))) return answerFixed(policy, origin, request, reply, done)
+  varyOn(request, reply, VARY_ORIGIN)
   if (origin === undefined) {
     answerWith(request, policy.actualGrant, policy.fixedOrigin)
     writeHeaders(reply, policy.ungrantedHeaders)
@@ -55,6 +56,18 @@ export function handleActual (policy: Policy, request: FastifyRequest, reply: Fa
       checkMethod(policy, request, reply, done)
     }, done)
   }
+}
+
+/**
+ * With '*' or one exact origin, for a request nothing can refuse: the same
+ * headers whatever the Origin (for a refused one the browser compares them with
+ * its origin), with the refusal's reason logged for whoever reads it.
+ */
+function answerFixed (policy: Policy, origin: string | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  answerWith(request, policy.actualGrant, policy.fixedOrigin)
+  writeHeaders(reply, policy.ungrantedHeaders)
+  if (origin !== undefined && origin !== policy.fixedOrigin && policy.fixedOrigin !== '*' && debugEnabled(request)) logRefusal(request, 'request', refusalReason(origin))
+  done()
 }
 
 function grant (request: FastifyRequest, reply: FastifyReply, policy: Policy, allowOrigin: string): void {
