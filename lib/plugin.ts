@@ -13,7 +13,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, rootOf, type RouterRoute } from './routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, rootOf, skipIdleOnSend, type RouterRoute } from './routing/fastify-internals.js'
 import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
@@ -63,6 +63,10 @@ export function addPreflightRoute (instance: FastifyInstance, scope: Scope): voi
   })
 }
 
+function isOwnRoute (config: Record<string | symbol, unknown>): boolean {
+  return config[kPreflightRoute] === true
+}
+
 /** Step 1, the onRoute hook of one registration. */
 export function routeCompiler (scope: Scope, registry: Registry) {
   return function onRoute (this: FastifyInstance, route: RouteOptions): void {
@@ -92,7 +96,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
       // The plugin's route answers every path under its registration's prefix.
       url: `${first.instance.prefix}/`,
       constraints: { [CONSTRAINT]: PREFLIGHT },
-      isPluginRoute: config => config[kPreflightRoute] === true,
+      isPluginRoute: isOwnRoute,
       hook,
       sendHook,
       registeredOn: first.instance
@@ -122,6 +126,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     })
     if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
     answerFirst(this, internals, hook, sendHook)
+    skipIdleOnSend(this, internals, isOwnRoute, hook, sendHook)
     // Bad URLs, which Fastify answers before any hook, get the answer of the registration at the root.
     const atRoot = registry.atRoot()
     if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot))

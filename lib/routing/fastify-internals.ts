@@ -247,7 +247,6 @@ export function boundName (hook: { readonly name: string }): string {
   return `bound ${hook.name}`
 }
 
-/** Names of the context's onRequest hooks, in the order they run. */
 /** The names of a route's hooks of one kind, in the order they run (bound ones: `bound <name>`). */
 export function hookNames (context: RouteContext, kind: 'onRequest' | 'onSend'): string[] {
   return (context[kind] ?? []).map(hook => hook.name)
@@ -344,6 +343,33 @@ export function answerFirst (app: FastifyInstance, internals: FastifyInternals, 
     if (hooks.onRequest === null || !hookNames(context, 'onRequest').includes(firstName)) continue
     moveTo(hooks.onRequest, firstName, 'front')
     if (hooks.onSend !== null) moveTo(hooks.onSend, lastName, 'back')
+  }
+}
+
+/** The hooks that may run between a route's onRequest hooks and its onSend hooks (lib/route.js, lib/reply.js). */
+const BETWEEN = ['preParsing', 'preValidation', 'preHandler', 'preSerialization'] as const
+
+/**
+ * The plugin's own OPTIONS routes (`isOwnRoute`) are reached only by
+ * preflights, which the plugin answers from its onRequest hook or its route
+ * handler. On one where no hook but the plugin's runs, nothing writes to the
+ * response after the plugin: its onSend hook, which restores its answer over
+ * what others wrote, has nothing to restore there, and is taken out of the
+ * route's onSend array so that Fastify skips its onSend step on those
+ * preflights. Once the app is ready no hook can be added.
+ */
+export function skipIdleOnSend (app: FastifyInstance, internals: FastifyInternals, isOwnRoute: (config: Record<string | symbol, unknown>) => boolean, first: { readonly name: string }, last: { readonly name: string }): void {
+  const firstName = boundName(first)
+  const lastName = boundName(last)
+  for (const route of internals.router.routes()) {
+    const context = route.context
+    if (!isOwnRoute(context.config)) continue
+    const hooks = context as unknown as HookArrays & Record<typeof BETWEEN[number], unknown>
+    if (!BETWEEN.every(kind => hooks[kind] === null || isHookArray(hooks[kind]))) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
+    const onlyOurs = hookNames(context, 'onRequest').every(name => name === firstName) &&
+      hookNames(context, 'onSend').every(name => name === lastName) &&
+      BETWEEN.every(kind => hooks[kind] === null)
+    if (onlyOurs) hooks.onSend = null
   }
 }
 

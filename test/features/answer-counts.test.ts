@@ -97,6 +97,22 @@ test('Vary survives a handler, an app OPTIONS handler under preflightContinue, a
   t.same(varyNames(preflight), ['accept-encoding', 'origin', 'access-control-request-method', 'access-control-request-headers'], "the app's OPTIONS handler")
 })
 
+test("a preflight the plugin's own route answers: an app onSend hook cannot widen it or drop its Vary", async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, 'https://other.example.com'], credentials: true })
+  app.addHook('onSend', async (_request, reply) => { reply.header('access-control-allow-origin', '*').header('vary', 'Accept-Language').header('x-seen', 'yes') })
+  app.put('/items', async () => 'ok')
+  await app.ready()
+  const allowed = await app.inject({ method: 'OPTIONS', url: '/items', headers: { origin: APP, 'access-control-request-method': 'PUT' } })
+  t.equal(allowed.statusCode, 204)
+  t.equal(allowed.headers['x-seen'], 'yes', "the app's hook ran")
+  t.equal(allowed.headers['access-control-allow-origin'], APP)
+  t.same(varyNames(allowed), ['accept-language', 'origin', 'access-control-request-method', 'access-control-request-headers'])
+  const refused = await app.inject({ method: 'OPTIONS', url: '/items', headers: { origin: EVIL, 'access-control-request-method': 'PUT' } })
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.headers['access-control-allow-origin'], undefined)
+})
+
 test('a hijacked reply written with reply.getHeaders() carries the answer and its Vary', async t => {
   const app = Fastify()
   await app.register(cors, { origin: [APP, 'https://other.example.com'] })

@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, rootOf, routeConfigReader, skipIdleOnSend, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
@@ -164,6 +164,8 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
 
   const app = Fastify()
   await app.register(cors, { origin: 'https://a.example' })
+  // Another onSend hook: the plugin's route keeps its onSend array once ready (skipIdleOnSend), which the check reads.
+  app.addHook('onSend', async function other () {})
   await app.ready()
   const expectations: Expectations = {
     method: 'OPTIONS',
@@ -289,6 +291,35 @@ test('answerFirst fails startup naming the Fastify version where hooks are no lo
   t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`a route's hooks .* in Fastify ${app.version.replaceAll('.', '\\.')}`) })
   context.onSend = [{ name: 'not a function' }]
   t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
+})
+
+test('skipIdleOnSend: the onSend array of an own route where only the named hooks run is taken out; any other hook keeps it', async t => {
+  const own = { own: true }
+  const build = async (extra: (app: FastifyInstance) => void): Promise<FastifyInstance> => {
+    const app = Fastify()
+    app.addHook('onRequest', async function ours () {})
+    app.addHook('onSend', async function finish () {})
+    extra(app)
+    app.options('/*', { config: own }, async () => '')
+    app.get('/a', async () => 'a')
+    await app.ready()
+    skipIdleOnSend(app, internalsOf(app), config => config.own === true, { name: 'ours' }, { name: 'finish' })
+    return app
+  }
+  const onSendOf = (app: FastifyInstance, method: string): unknown => internalsOf(app).router.routes().find(route => route.method === method)!.context.onSend
+  const idle = await build(() => {})
+  t.equal(onSendOf(idle, 'OPTIONS'), null, 'only the named hooks: nothing to restore')
+  t.not(onSendOf(idle, 'GET'), null, "a route that is not the plugin's keeps it")
+  for (const [kind, name] of [['onRequest', 'auth'], ['onSend', 'compress'], ['preParsing', 'parse'], ['preValidation', 'validate'], ['preHandler', 'prepare'], ['preSerialization', 'serialize']] as const) {
+    const app = await build(app => app.addHook(kind as 'onRequest', { [name]: async function () {} }[name]))
+    t.same(hookNames(internalsOf(app).router.routes().find(route => route.method === 'OPTIONS')!.context, 'onSend').filter(hook => hook === 'bound finish'), ['bound finish'], `kept beside ${kind}`)
+  }
+  const changedApp = Fastify()
+  changedApp.options('/*', { config: own }, async () => '')
+  await changedApp.ready()
+  const context = internalsOf(changedApp).router.routes()[0].context as unknown as { preHandler: unknown }
+  context.preHandler = { hooks: [] }
+  t.throws(() => skipIdleOnSend(changedApp, internalsOf(changedApp), config => config.own === true, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
 })
 
 test("decorateFrameworkErrors: Fastify calls the options' frameworkErrors, read on each error; the decoration runs first, then the app's or Fastify's own answer", async t => {
