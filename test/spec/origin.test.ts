@@ -1,4 +1,5 @@
 import { test } from 'tap'
+import fc from 'fast-check'
 import * as origin from '../../lib/spec/origin.js'
 
 const { isSerializedOrigin, refusalReason } = origin
@@ -30,4 +31,29 @@ test('refusalReason tells malformed, opaque and merely not allowed apart', async
   t.equal(refusalReason('null'), 'opaque-origin')
   t.equal(refusalReason('https://x.com/'), 'malformed-origin')
   t.equal(refusalReason('https://x.com'), 'origin-not-allowed')
+})
+
+test('isSerializedOrigin gives the verdict of the capturing check it replaced, on origin-like strings', async t => {
+  // The check as it was before it stopped building a match (kept here as the reference).
+  const capturing = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-][a-z0-9._-]*|\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?$/
+  const defaultPorts: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443', ftp: '21' }
+  const reference = (value: string): boolean => {
+    if (value.length > MAX_ORIGIN_LENGTH) return false
+    const match = capturing.exec(value)
+    if (match === null || match[2].includes('..')) return false
+    return match[3] === undefined || (Number(match[3]) <= 65535 && defaultPorts[match[1]] !== match[3])
+  }
+  const piece = fc.constantFrom('https', 'http', 'ws', 'ftp', 'a+b.c', '://', ':', '.', '..', '[', ']', '::1', 'a', 'b-c', '_', '0', '1', '80', '443', '21', '65535', '65536', '080', '9', '/', 'A', ' ')
+  const hostPiece = fc.constantFrom('a', 'b-c', '_', '0', '.', '..', 'x1', ':', ']')
+  // Mostly shaped like an origin (scheme, '://', host, port), with stray pieces anywhere.
+  const shaped = fc.tuple(fc.constantFrom('https', 'http', 'ws', 'wss', 'ftp', 'a+b.c', 'A'), fc.oneof(fc.array(hostPiece, { minLength: 1, maxLength: 6 }).map(p => p.join('')), fc.constant('[::1]'), fc.constant('[::1')), fc.option(fc.constantFrom(':1', ':80', ':443', ':21', ':65535', ':65536', ':080', ':0', ':', ':8a')))
+    .map(([scheme, host, port]) => `${scheme}://${host}${port ?? ''}`)
+  const value = fc.oneof(shaped, fc.array(piece, { maxLength: 12 }).map(pieces => pieces.join('')))
+  let accepted = 0
+  fc.assert(fc.property(value, origin => {
+    const verdict = isSerializedOrigin(origin)
+    if (verdict) accepted++
+    return verdict === reference(origin)
+  }), { numRuns: 20000, seed: 4242 })
+  t.ok(accepted > 1000, `20,000 strings agree, ${accepted} of them origins`)
 })
