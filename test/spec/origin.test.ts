@@ -23,7 +23,7 @@ test('isSerializedOrigin refuses anything else', async t => {
     'https://app.example.com:443', 'http://app.example.com:80', 'https://user@app.example.com', 'https://app.example.com?x', 'https://app.example.com#x',
     'https://app..example.com', 'https://.example.com', 'app.example.com', 'https://app.example.com:0', 'https://app.example.com:65536',
     'https://app.example.com:080', 'https:// app.example.com', 'https://app.example.com\r\n', 'https://bücher.example', 'https://a.com, https://b.com',
-    'https://' + 'a'.repeat(MAX_ORIGIN_LENGTH)
+    'http://[]', 'http://[::1..2]', 'http://[::1]x', 'https://a.com:', 'https://a.com:1x', 'https://' + 'a'.repeat(MAX_ORIGIN_LENGTH)
   ]) t.notOk(isSerializedOrigin(origin), JSON.stringify(origin))
 })
 
@@ -33,8 +33,8 @@ test('refusalReason tells malformed, opaque and merely not allowed apart', async
   t.equal(refusalReason('https://x.com'), 'origin-not-allowed')
 })
 
-test('isSerializedOrigin gives the verdict of the capturing check it replaced, on origin-like strings', async t => {
-  // The check as it was before it stopped building a match (kept here as the reference).
+test('isSerializedOrigin gives the verdict of the RegExp check it replaced, on origin-like strings', async t => {
+  // The check as it was, one RegExp and two checks on its captures (kept here as the reference).
   const capturing = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-][a-z0-9._-]*|\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?$/
   const defaultPorts: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443', ftp: '21' }
   const reference = (value: string): boolean => {
@@ -46,7 +46,7 @@ test('isSerializedOrigin gives the verdict of the capturing check it replaced, o
   const piece = fc.constantFrom('https', 'http', 'ws', 'ftp', 'a+b.c', '://', ':', '.', '..', '[', ']', '::1', 'a', 'b-c', '_', '0', '1', '80', '443', '21', '65535', '65536', '080', '9', '/', 'A', ' ')
   const hostPiece = fc.constantFrom('a', 'b-c', '_', '0', '.', '..', 'x1', ':', ']')
   // Mostly shaped like an origin (scheme, '://', host, port), with stray pieces anywhere.
-  const shaped = fc.tuple(fc.constantFrom('https', 'http', 'ws', 'wss', 'ftp', 'a+b.c', 'A'), fc.oneof(fc.array(hostPiece, { minLength: 1, maxLength: 6 }).map(p => p.join('')), fc.constant('[::1]'), fc.constant('[::1')), fc.option(fc.constantFrom(':1', ':80', ':443', ':21', ':65535', ':65536', ':080', ':0', ':', ':8a')))
+  const shaped = fc.tuple(fc.constantFrom('https', 'http', 'ws', 'wss', 'ftp', 'a+b.c', 'A'), fc.oneof(fc.array(hostPiece, { minLength: 1, maxLength: 6 }).map(p => p.join('')), fc.constant('[::1]'), fc.constant('[::1'), fc.constant('[]'), fc.constant('[::1..2]'), fc.constant('[A::1]')), fc.option(fc.constantFrom(':1', ':80', ':443', ':21', ':65535', ':65536', ':080', ':0', ':', ':8a')))
     .map(([scheme, host, port]) => `${scheme}://${host}${port ?? ''}`)
   const value = fc.oneof(shaped, fc.array(piece, { maxLength: 12 }).map(pieces => pieces.join('')))
   let accepted = 0
@@ -55,5 +55,5 @@ test('isSerializedOrigin gives the verdict of the capturing check it replaced, o
     if (verdict) accepted++
     return verdict === reference(origin)
   }), { numRuns: 20000, seed: 4242 })
-  t.ok(accepted > 1000, `20,000 strings agree, ${accepted} of them origins`)
+  t.ok(accepted > 500, `20,000 strings agree, ${accepted} of them origins`)
 })
