@@ -104,9 +104,10 @@ export class ChildServer {
     })
   }
 
-  async request (cmd, seconds = 30) {
+  /** Sends a command (with `args`, if any) and resolves with the child's reply of the same type. */
+  async request (cmd, seconds = 30, args = {}) {
     const reply = this.expect(cmd, seconds)
-    this.child.send({ cmd })
+    this.child.send({ ...args, cmd })
     return reply
   }
 
@@ -121,7 +122,8 @@ export class ChildServer {
 
 /**
  * The server's side, once `app` listens: answers 'reset' (start a CPU measurement),
- * 'read' (CPU used since), 'close', and any `commands` of its own; never outlives the
+ * 'read' (CPU used since), 'close', and any `commands` of its own (given the message,
+ * answering with a message or a promise of one); never outlives the
  * orchestrator; announces itself with { type: 'ready', port, pid }.
  */
 export function serveMeasurements (app, commands = {}) {
@@ -136,7 +138,8 @@ export function serveMeasurements (app, commands = {}) {
     } else if (message?.cmd === 'close') {
       app.close().then(() => process.exit(0), () => process.exit(1))
     } else if (Object.hasOwn(commands, message?.cmd)) {
-      process.send(commands[message.cmd]())
+      // A command may answer at once or with a promise (a run of requests).
+      Promise.resolve(commands[message.cmd](message)).then(reply => process.send(reply))
     }
   })
   process.on('disconnect', () => process.exit(0))

@@ -60,7 +60,7 @@ class Outgoing {
 }
 
 /** One request through Fastify's own request handler; resolves with the response once it has ended. */
-function drive (app, request) {
+export function drive (app, request) {
   return new Promise(resolve => app.routing(incoming(request), new Outgoing(resolve)))
 }
 

@@ -8,13 +8,17 @@
 //   { cmd: 'heap' }   -> heap used after a full GC      -> { type: 'heap', heapUsed }
 //   { cmd: 'reset' }  -> starts a CPU measurement       -> { type: 'reset' }
 //   { cmd: 'read' }   -> CPU used since the last reset  -> { type: 'read', user, system }
+//   { cmd: 'drive', request, warmup, amount }
+//                     -> that many sequential requests in process (no sockets, inprocess.js), then
+//                        { type: 'drive', us, gcUs, status }: CPU and GC pause µs per request
 //   { cmd: 'close' }  -> closes the server and exits
-import { performance } from 'node:perf_hooks'
+import { PerformanceObserver, performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import fastifyCors from '@fastify/cors'
 import corsExact from 'fastify-cors-exact'
 import { VARIANTS } from './configs.js'
 import { serveMeasurements } from './harness.js'
+import { drive } from './inprocess.js'
 import { SCALE_OPTIONS, SHAPES, buildRoutes } from './scale-routes.js'
 
 const [variant, rawRoutes, shape, extra] = process.argv.slice(2)
@@ -67,4 +71,20 @@ process.send(built)
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 
-serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }) })
+/** Sequential requests straight into fastify.routing: CPU and garbage-collection pauses per request, and the last status. */
+async function driveRequests ({ request, warmup, amount }) {
+  let last
+  for (let i = 0; i < warmup; i++) last = await drive(app, request)
+  let gcMs = 0
+  const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs += entry.duration })
+  observer.observe({ entryTypes: ['gc'] })
+  const start = process.cpuUsage()
+  for (let i = 0; i < amount; i++) last = await drive(app, request)
+  const used = process.cpuUsage(start)
+  // GC entries are delivered asynchronously.
+  await new Promise(resolve => setTimeout(resolve, 20))
+  observer.disconnect()
+  return { type: 'drive', us: (used.user + used.system) / amount, gcUs: gcMs * 1000 / amount, status: last.statusCode, allowOrigin: last.head?.['access-control-allow-origin'] }
+}
+
+serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }), drive: driveRequests })

@@ -51,6 +51,8 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
   --warmup N             requests per warm-up run                       env SCALE_WARMUP          default 400 (quick 200)
                          (before round 1, every server gets a full GC, then max(10 x warmup, 2 x amount) of each request)
   --connections N        autocannon connections                         env SCALE_CONNECTIONS     default 10
+  --inprocess-amount N   requests per in-process run (no sockets: each server drives its own
+                         fastify.routing, bench/inprocess.js), 0 to skip them   env SCALE_INPROCESS_AMOUNT default 100000 (quick 50000)
   --build-timeout S      seconds a server may take to build and listen  env SCALE_BUILD_TIMEOUT   default 900
   --no-startup           skip phase 1 (startup, heap, printRoutes)
   --no-cpu               skip phase 2 (per-request CPU)
@@ -69,6 +71,7 @@ function settings () {
     amount: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
+    'inprocess-amount': { type: 'string' },
     'build-timeout': { type: 'string' },
     'no-startup': { type: 'boolean' },
     'no-cpu': { type: 'boolean' },
@@ -94,6 +97,7 @@ function settings () {
     amount: int('amount', 'SCALE_AMOUNT', quick ? 1000 : 2000, Math.max(100, connections), 1e7),
     warmup: int('warmup', 'SCALE_WARMUP', quick ? 200 : 400, connections, 1e7),
     connections,
+    inprocessAmount: int('inprocess-amount', 'SCALE_INPROCESS_AMOUNT', quick ? 50000 : 100000, 0, 1e7),
     buildTimeout: int('build-timeout', 'SCALE_BUILD_TIMEOUT', 900, 10, 7200),
     startup: values['no-startup'] !== true,
     cpu: values['no-cpu'] !== true,
@@ -150,6 +154,16 @@ async function measureKind (server, kind, opts) {
   const [wantStatus] = kind.expect[server.variant]
   if (run.errors > 0 || run.responses !== opts.amount || run.statuses[wantStatus] !== opts.amount) {
     throw new Error(`${kind.label} on ${server.name}: ${run.errors} errors, ${run.responses}/${opts.amount} responses, statuses ${JSON.stringify(run.statuses)}, expected all ${wantStatus}`)
+  }
+  return run
+}
+
+/** One in-process run in the server itself (no sockets), its last answer checked. */
+async function driveKind (server, kind, opts) {
+  const run = await server.request('drive', 600, { request: kind.request, warmup: Math.round(opts.inprocessAmount / 10), amount: opts.inprocessAmount })
+  const [wantStatus, wantAllowOrigin] = kind.expect[server.variant]
+  if (run.status !== wantStatus || (run.allowOrigin !== undefined) !== wantAllowOrigin) {
+    throw new Error(`${kind.label} in process on ${server.name}: got ${run.status} ${run.allowOrigin === undefined ? 'without' : 'with'} Access-Control-Allow-Origin, expected ${wantStatus}`)
   }
   return run
 }
@@ -242,6 +256,7 @@ async function cpuPhase (opts, pinned, live) {
   // For each kind, the (variant, size) pairs in an order that rotates from round to round.
   const pairs = opts.sizes.flatMap(size => VARIANTS.map(variant => [variant, size]))
   const results = Object.fromEntries(kindIds.map(id => [id, []]))
+  const inProcess = Object.fromEntries(kindIds.map(id => [id, []]))
   for (let round = 0; round < opts.rounds; round++) {
     const roundStart = Date.now()
     for (const [index, id] of kindIds.entries()) {
@@ -251,6 +266,12 @@ async function cpuPhase (opts, pinned, live) {
       }
       results[id].push(entry)
       log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)}`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
+      if (opts.inprocessAmount > 0) {
+        const inner = {}
+        for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) inner[key(variant, size)] = await driveKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
+        inProcess[id].push(inner)
+        log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} in process µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(inner[key(v, size)].us, 2)} (GC ${formatFixed(inner[key(v, size)].gcUs, 2)})`).join(', ')}`).join('; ')}`)
+      }
     }
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
   }
@@ -274,11 +295,26 @@ async function cpuPhase (opts, pinned, live) {
       oursOverCors: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
       oursOverBare: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
       growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
-      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign))
+      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign)),
+      inProcess: opts.inprocessAmount > 0 ? inProcessSummary(inProcess[id], opts.sizes, small, large, key) : undefined
     }
   })
   const built = Object.fromEntries([...servers.entries()].map(([k, s]) => [k, s.built]))
   return { summary, small, large, built, buildSeconds }
+}
+
+/** The in-process runs of one request kind: µs and GC µs per request, per-round ratios. */
+function inProcessSummary (rounds, sizes, small, large, key) {
+  const ratio = (a, b, field = 'us') => stats(rounds.map(r => r[a][field] / r[b][field]))
+  return {
+    cpu: Object.fromEntries(sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[key(v, size)].us))]))])),
+    gc: Object.fromEntries(sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[key(v, size)].gcUs))]))])),
+    oursOverCors: Object.fromEntries(sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
+    oursOverBare: Object.fromEntries(sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
+    growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
+    // The same growth without the time spent in garbage-collection pauses.
+    growthOutsideGc: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => (r[key(v, large)].us - r[key(v, large)].gcUs) / (r[key(v, small)].us - r[key(v, small)].gcUs)))]))
+  }
 }
 
 // ------------------------------------------------------------------- report
@@ -325,7 +361,19 @@ function cpuTables (c) {
     c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => formatInt(row.rps[size][v].median))])),
     ['---', '---:', '---:', '---:', '---:']
   )
-  return { cpu, growth, rps }
+  if (c.summary[0].inProcess === undefined) return { cpu, growth, rps }
+  const two = (x) => formatFixed(x, 2)
+  const inCpu = markdownTable(
+    ['Request', 'routes', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} (GC)`), 'ours/@fastify/cors', 'ours/bare'],
+    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => `${range(row.inProcess.cpu[size][v], two)} (${two(row.inProcess.gc[size][v].median)})`), ratioCell(row.inProcess.oursOverCors[size]), ratioCell(row.inProcess.oursOverBare[size])])),
+    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
+  )
+  const inGrowth = markdownTable(
+    ['Request', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} ${formatInt(c.large)}/${formatInt(c.small)}`), ...VARIANTS.map(v => `${VARIANT_LABELS[v]}, outside GC`)],
+    c.summary.map(row => [row.label, ...VARIANTS.map(v => ratioCell(row.inProcess.growth[v])), ...VARIANTS.map(v => ratioCell(row.inProcess.growthOutsideGc[v]))]),
+    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
+  )
+  return { cpu, growth, rps, inCpu, inGrowth }
 }
 
 /** "Flat": ours' per-request CPU grows by at most 10% from the smallest to the largest size, or by no more than bare's own growth + 5 points. */
@@ -354,6 +402,11 @@ function targets (opts, s, c) {
       const bare = row.growth.bare
       lines.push(`- Per-request CPU flat from ${formatInt(c.small)} to ${formatInt(c.large)} routes, ${row.label}: ${verdict(flat(ours.median, bare.median))} on the medians: ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}` +
         ` ("flat": ours' growth at most ${formatFixed(1 + FLAT_SLACK, 2)}x, or at most bare's own growth + 0.05).`)
+      if (row.inProcess !== undefined) {
+        const inOurs = row.inProcess.growth.ours
+        const inBare = row.inProcess.growth.bare
+        lines.push(`  - in process (no sockets): ${verdict(flat(inOurs.median, inBare.median))} on the medians: ours ${ratioCell(inOurs)}, bare ${ratioCell(inBare)}, @fastify/cors ${ratioCell(row.inProcess.growth['fastify-cors'])}; outside GC pauses ours ${ratioCell(row.inProcess.growthOutsideGc.ours)}, bare ${ratioCell(row.inProcess.growthOutsideGc.bare)}.`)
+      }
     }
   }
   return lines.join('\n')
@@ -406,6 +459,10 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     const t = cpuTables(c)
     parts.push(`## Server CPU per request (µs)\n\n${t.cpu}`)
     parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
+    if (t.inCpu !== undefined) {
+      parts.push(`## In process: CPU per request (µs), no sockets\n\nThe same servers, in the same rounds: each runs ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up then ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), timed in its process CPU time; in parentheses, the part spent in garbage-collection pauses (PerformanceObserver \`gc\` entries). Without the kernel's TCP work, what grows with the routes shows.\n\n${t.inCpu}`)
+      parts.push(`## In process: growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.inGrowth}`)
+    }
     parts.push(`## Throughput (requests/s, medians; for reference, the load generator shares the machine)\n\n${t.rps}`)
     parts.push(`Build of the CPU-phase servers (all concurrently, so not comparable with the startup table): ${Math.round(c.buildSeconds)} s in all; own build times ${Object.entries(c.built).map(([k, b]) => `${k} ${formatFixed(b.startupMs / 1000, 1)} s`).join(', ')}.`)
   }
