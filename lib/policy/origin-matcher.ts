@@ -1,21 +1,41 @@
 // An origin list (exact origins, patterns, RegExps) compiled into one test,
 // "is this origin on the list?", that never scans the list.
-import { isSerializedOrigin } from '../spec/origin.js'
+import { MAX_ORIGIN_LENGTH, isSerializedOrigin } from '../spec/origin.js'
 import type { OriginList } from '../config/origin-rules.js'
 import { wholeOriginRegExp } from '../config/regexp-safety.js'
 import { publicSuffixOf } from '../config/public-suffix.js'
 
 export type OriginTest = (origin: string) => boolean
 
+type Pattern = OriginList['patterns'][number]
+
+/** Patterns as a lookup reads them. */
+interface PatternIndex {
+  readonly keys: ReadonlySet<string>
+  /**
+   * 1 at n when some '*.domain' pattern's '.domain' is n characters long: a
+   * host suffix of another length cannot match one, and is not looked up.
+   */
+  readonly suffixLengths: Uint8Array
+  /** Whether some pattern has a ':*' port. */
+  readonly anyPort: boolean
+}
+
+function indexPatterns (patterns: readonly Pattern[]): PatternIndex {
+  const suffixLengths = new Uint8Array(MAX_ORIGIN_LENGTH + 1)
+  for (const pattern of patterns) if (pattern.subdomains) suffixLengths[pattern.host.length + 1] = 1
+  return { keys: new Set(patterns.map(p => p.pattern)), suffixLengths, anyPort: patterns.some(p => p.anyPort) }
+}
+
 export function compileOriginList (parts: OriginList): OriginTest {
   const exact = new Set(parts.exact)
   // A pattern with public suffixes beneath its domain ('*.amazonaws.com') is
   // looked up in its own set and each match checked against the list; every
   // other pattern costs nothing more.
-  const patterns = new Set(parts.patterns.filter(p => !p.withinSuffixes).map(p => p.pattern))
-  const guarded = new Set(parts.patterns.filter(p => p.withinSuffixes).map(p => p.pattern))
-  const hasPatterns = patterns.size > 0
-  const hasGuarded = guarded.size > 0
+  const patterns = indexPatterns(parts.patterns.filter(p => !p.withinSuffixes))
+  const guarded = indexPatterns(parts.patterns.filter(p => p.withinSuffixes))
+  const hasPatterns = patterns.keys.size > 0
+  const hasGuarded = guarded.keys.size > 0
   // A RegExp with g or y keeps state between calls (lastIndex): strip them.
   const regexps = parts.regexps.map(wholeOriginRegExp)
   const any = parts.any
@@ -36,19 +56,20 @@ export function compileOriginList (parts: OriginList): OriginTest {
 }
 
 // Looks the origin up under each of its candidate pattern spellings: cost grows
-// with the number of labels in the host, not with the number of patterns.
+// with the number of labels in the host, not with the number of patterns, and
+// only the spellings whose domain has the length of some pattern's are built.
 // Returns the length of the host part the wildcard stood for (0 for a ':*'
 // pattern without one), or -1.
-function matchesPattern (patterns: ReadonlySet<string>, origin: string): number {
+function matchesPattern (patterns: PatternIndex, origin: string): number {
   const hostStart = origin.indexOf('://') + 3
-  const prefix = origin.slice(0, hostStart)
   const portStart = origin.indexOf(':', origin[hostStart] === '[' ? origin.indexOf(']', hostStart) : hostStart)
-  const host = portStart === -1 ? origin.slice(hostStart) : origin.slice(hostStart, portStart)
-  const port = portStart === -1 ? '' : origin.slice(portStart)
-  if (patterns.has(prefix + host + ':*')) return 0
-  for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
-    const wildcard = prefix + '*' + host.slice(dot)
-    if (patterns.has(wildcard + port) || patterns.has(wildcard + ':*')) return dot
+  const hostEnd = portStart === -1 ? origin.length : portStart
+  if (patterns.anyPort && patterns.keys.has(origin.slice(0, hostEnd) + ':*')) return 0
+  for (let dot = origin.indexOf('.', hostStart + 1); dot !== -1 && dot < hostEnd; dot = origin.indexOf('.', dot + 1)) {
+    if (patterns.suffixLengths[hostEnd - dot] !== 1) continue
+    const wildcard = origin.slice(0, hostStart) + '*' + origin.slice(dot, hostEnd)
+    if (patterns.keys.has(portStart === -1 ? wildcard : wildcard + origin.slice(portStart))) return dot - hostStart
+    if (patterns.anyPort && patterns.keys.has(wildcard + ':*')) return dot - hostStart
   }
   return -1
 }
@@ -56,7 +77,7 @@ function matchesPattern (patterns: ReadonlySet<string>, origin: string): number 
 // A wildcard never crosses a public-suffix boundary: the labels it stands for
 // must lie above the host's public suffix, which must then fit in the
 // pattern's own domain ('*.amazonaws.com' never grants 'x.s3.amazonaws.com').
-function matchesWithinSuffixes (patterns: ReadonlySet<string>, origin: string): boolean {
+function matchesWithinSuffixes (patterns: PatternIndex, origin: string): boolean {
   const wildcardEnd = matchesPattern(patterns, origin)
   if (wildcardEnd === -1) return false
   const hostStart = origin.indexOf('://') + 3
