@@ -129,7 +129,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     skipIdleOnSend(this, internals, isOwnRoute, hook, sendHook)
     // Bad URLs, which Fastify answers before any hook, get the answer of the registration at the root.
     const atRoot = registry.atRoot()
-    if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot))
+    if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot, registry))
   }
 }
 

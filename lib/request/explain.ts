@@ -86,7 +86,7 @@ const FIXES: Record<string, string> = {
   'ambiguous-route': 'routes at this method and path differ only by a constraint a preflight does not carry: give them the same `config.cors`',
   'cors-disabled': "the route has `config: { cors: false }` or `origin: false`, or no registration of the plugin covers the route's scope",
   'preflight-not-answered': 'the policy has `preflight: false`: answer preflights in your own OPTIONS route, or drop `preflight: false`',
-  'framework-error': 'Fastify answers this URL with an error before routing it (a malformed percent-encoding, a parameter over maxParamLength, a failing asynchronous constraint): correct the URL; only a registration of the plugin at the root adds its headers to that error, and no preflight can pass it',
+  'framework-error': 'Fastify answers this URL with an error before routing it (a malformed percent-encoding, a parameter over maxParamLength, a failing asynchronous constraint): correct the URL; only a registration of the plugin at the root adds its headers to that error',
   'credentials-not-allowed': "the page sends credentials and the route's policy has no `credentials: true`: set it (with an origin list, not `'*'`), or send the request without credentials"
 }
 
@@ -247,7 +247,7 @@ export class Explainer {
     const reply = new RecordingReply()
     const routeRecord = routed.kind === 'route' ? routed.record : undefined
     const step: Step = routed.kind === 'error'
-      ? frameworkErrorHandler(scope)
+      ? frameworkErrorHandler(scope, this.registry)
       : (request, reply, done) => { answerRequest(scope, this.registry, routeRecord, request, reply, done) }
     const goesOn = await run(step, request, reply)
     let recorded: Recorded = { answeredBy: 'cors', status: reply.statusCode, headers: reply.headers, governed: true }

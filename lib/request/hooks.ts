@@ -58,11 +58,16 @@ function answerActual (policy: Policy | undefined, scope: Policy, request: Fasti
  * For the errors Fastify answers before routing (a bad URL, a parameter over
  * maxParamLength, a failing async constraint): the answer of the registration
  * at the root to an actual request, as for a not-found request. A preflight
- * cannot succeed there (it gets the error), but the page reads why.
+ * is answered as the onRequest hook answers one, with the policy of the route
+ * its actual request reaches: its own OPTIONS lookup may fail where the actual
+ * method's does not (an `ALL` route's parameter over maxParamLength, a
+ * strategy that must match), and where the actual request fails too, Fastify
+ * answers that one with its error, which the page then reads.
  */
-export function frameworkErrorHandler (scope: Scope) {
+export function frameworkErrorHandler (scope: Scope, registry: Registry) {
   return function corsOnFrameworkError (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (request.method === 'OPTIONS') varyOn(request, reply, isPreflight(request.method, request.headers) ? VARY_PREFLIGHT : VARY_OPTIONS)
+    if (request.method === 'OPTIONS' && isPreflight(request.method, request.headers)) return answerRequest(scope, registry, undefined, request, reply, done)
+    if (request.method === 'OPTIONS') varyOn(request, reply, VARY_OPTIONS)
     answerActual(scope.policy, scope.policy, request, reply, done)
   }
 }

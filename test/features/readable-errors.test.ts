@@ -46,14 +46,49 @@ test('a bad URL (FST_ERR_BAD_URL) is readable, with the body Fastify sends witho
   t.equal(response.headers['content-type'], expected.headers['content-type'])
 })
 
-test('a preflight to a bad URL gets the error, readable, with the Vary of a preflight', async t => {
+test('a preflight to a bad URL is answered by the plugin, so that the page reads the error of the request itself', async t => {
   const app = Fastify()
   await app.register(cors, OPTIONS)
   await app.ready()
   const response = await app.inject({ method: 'OPTIONS', url: '/q/%zz', headers: { origin: APP, 'access-control-request-method': 'PUT' } })
-  t.equal(response.statusCode, 400)
+  t.equal(response.statusCode, 204)
   t.equal(response.headers['access-control-allow-origin'], APP)
+  t.equal(response.headers['access-control-allow-methods'], 'PUT')
   t.same(varyNames(response), ['origin', 'access-control-request-method', 'access-control-request-headers'])
+  const refused = await app.inject({ method: 'OPTIONS', url: '/q/%zz', headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT' } })
+  t.equal(refused.statusCode, 403)
+  t.equal(refused.headers['access-control-allow-origin'], undefined)
+  const put = await app.inject({ method: 'PUT', url: '/q/%zz', headers: { origin: APP } })
+  t.equal(put.statusCode, 400, "the request itself: Fastify's error")
+  t.equal(put.headers['access-control-allow-origin'], APP)
+})
+
+test("a preflight whose own OPTIONS lookup fails before routing, where the actual request's does not, gets the policy of the route the request reaches", async t => {
+  // OPTIONS /a/<long>?tenant=t1 tries the ALL route's parameter (over maxParamLength) and, with a strategy that
+  // must match once derived (from the query, which the preflight carries too), cannot fall back to the plugin's own
+  // OPTIONS route; GET falls back to its wildcard route.
+  const app = Fastify(withRouterOptions({ maxParamLength: 5 }))
+  app.addConstraintStrategy({
+    name: 'tenant',
+    mustMatchWhenDerived: true,
+    storage () {
+      const stores = new Map<string, unknown>()
+      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
+    },
+    deriveConstraint: (req: { url: string }) => new URLSearchParams(req.url.split('?')[1] ?? '').get('tenant') ?? undefined
+  })
+  await app.register(cors, OPTIONS)
+  const ran: string[] = []
+  app.route({ method: 'GET', url: '/*', constraints: { tenant: 't1' } as Record<string, string>, handler: async () => { ran.push('wildcard'); return 'wildcard' } })
+  app.all('/:name/:id', async () => { ran.push('all'); return 'all' })
+  await app.ready()
+  const url = '/abcdefghij/abcdefghij?tenant=t1'
+  const get = await app.inject({ method: 'GET', url, headers: { origin: APP } })
+  t.equal(get.body, 'wildcard', 'the actual GET reaches the wildcard route')
+  const preflight = await app.inject({ method: 'OPTIONS', url, headers: { origin: APP, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' } })
+  t.not(preflight.statusCode, TOO_LONG_PARAM_STATUS, "not Fastify's error for the OPTIONS lookup")
+  t.equal(preflight.headers['access-control-allow-origin'] !== undefined || preflight.body === 'CORS preflight refused: ambiguous-route', true, 'approved, or refused for the constraint a preflight does not carry')
+  t.same(ran, ['wildcard'])
 })
 
 test('a plain OPTIONS request to a bad URL varies on what would make it a preflight', async t => {
