@@ -127,9 +127,8 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
     answerFirst(this, internals, hook, sendHook)
     skipIdleOnSend(this, internals, isOwnRoute, hook, sendHook)
-    // Bad URLs, which Fastify answers before any hook, get the answer of the registration at the root.
-    const atRoot = registry.atRoot()
-    if (atRoot !== undefined) decorateFrameworkErrors(this, frameworkErrorHandler(atRoot, registry))
+    // What Fastify answers before any hook (a bad URL): preflights get the plugin's answer, the rest the root registration's.
+    decorateFrameworkErrors(this, frameworkErrorHandler(registry.atRoot(), registry))
   }
 }
 

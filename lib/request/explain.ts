@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Registry, Routed } from '../routing/registry.js'
 import type { Scope } from '../policy/scope.js'
 import { registrationNames } from '../routing/route-list.js'
-import { corsUnsafeHeaderNames, isSafelistedMethod } from '../spec/request-classification.js'
+import { corsUnsafeHeaderNames, isPreflight, isSafelistedMethod } from '../spec/request-classification.js'
 import { MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from '../spec/tokens.js'
 import { answerRequest, frameworkErrorHandler } from './hooks.js'
 import { finishResponse } from './answer.js'
@@ -240,14 +240,15 @@ export class Explainer {
   private async answer (method: string, url: string, headers: Record<string, string>, reasons: string[], known?: Routed): Promise<Recorded> {
     const routed = known ?? await this.registry.route({ method, url, headers })
     const answeredBy = routed.kind === 'route' ? 'route' : routed.kind === 'none' ? 'not-found' : 'fastify'
-    const scope = this.governing(routed)
+    // A preflight Fastify fails before routing is the plugin's to answer, whichever registration is at the root (hooks.ts).
+    const scope = this.governing(routed) ?? (routed.kind === 'error' && isPreflight(method, headers) ? this.registry.all()[0] : undefined)
     // No registration's hook runs for it: the plugin adds nothing.
     if (scope === undefined) return { answeredBy, status: null, headers: {}, governed: false }
     const request = standIn(scope.instance, method, url, headers, reasonLog(scope.instance.log, reasons))
     const reply = new RecordingReply()
     const routeRecord = routed.kind === 'route' ? routed.record : undefined
     const step: Step = routed.kind === 'error'
-      ? frameworkErrorHandler(scope, this.registry)
+      ? frameworkErrorHandler(this.registry.atRoot(), this.registry)
       : (request, reply, done) => { answerRequest(scope, this.registry, routeRecord, request, reply, done) }
     const goesOn = await run(step, request, reply)
     let recorded: Recorded = { answeredBy: 'cors', status: reply.statusCode, headers: reply.headers, governed: true }

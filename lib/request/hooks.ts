@@ -56,18 +56,23 @@ function answerActual (policy: Policy | undefined, scope: Policy, request: Fasti
 
 /**
  * For the errors Fastify answers before routing (a bad URL, a parameter over
- * maxParamLength, a failing async constraint): the answer of the registration
- * at the root to an actual request, as for a not-found request. A preflight
- * is answered as the onRequest hook answers one, with the policy of the route
- * its actual request reaches: its own OPTIONS lookup may fail where the actual
- * method's does not (an `ALL` route's parameter over maxParamLength, a
- * strategy that must match), and where the actual request fails too, Fastify
- * answers that one with its error, which the page then reads.
+ * maxParamLength, a failing async constraint). A preflight is answered as the
+ * onRequest hook answers one, with the policy of the route its actual request
+ * reaches, whichever registration governs it: its own OPTIONS lookup may fail
+ * where the actual method's does not (an `ALL` route's parameter over
+ * maxParamLength, a strategy that must match), and where the actual request
+ * fails too, Fastify answers that one with its error, which the page then
+ * reads. Any other request gets the answer of the registration at the root
+ * (`atRoot`) to an actual request, as for a not-found request; without one, Fastify's alone.
  */
-export function frameworkErrorHandler (scope: Scope, registry: Registry) {
+export function frameworkErrorHandler (atRoot: Scope | undefined, registry: Registry) {
   return function corsOnFrameworkError (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (request.method === 'OPTIONS' && isPreflight(request.method, request.headers)) return answerRequest(scope, registry, undefined, request, reply, done)
+    if (request.method === 'OPTIONS' && isPreflight(request.method, request.headers)) {
+      varyOn(request, reply, VARY_PREFLIGHT)
+      return handlePreflight(registry, request, reply, done)
+    }
+    if (atRoot === undefined) return done()
     if (request.method === 'OPTIONS') varyOn(request, reply, VARY_OPTIONS)
-    answerActual(scope.policy, scope.policy, request, reply, done)
+    answerActual(atRoot.policy, atRoot.policy, request, reply, done)
   }
 }

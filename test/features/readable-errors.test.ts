@@ -46,6 +46,17 @@ test('a bad URL (FST_ERR_BAD_URL) is readable, with the body Fastify sends witho
   t.equal(response.headers['content-type'], expected.headers['content-type'])
 })
 
+/** A strategy that must match once derived, from the query: a preflight derives it from its URL too. */
+const tenantFromQuery = {
+  name: 'tenant',
+  mustMatchWhenDerived: true,
+  storage () {
+    const stores = new Map<string, unknown>()
+    return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
+  },
+  deriveConstraint: (req: { url: string }) => new URLSearchParams(req.url.split('?')[1] ?? '').get('tenant') ?? undefined
+} as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]
+
 test('a preflight to a bad URL is answered by the plugin, so that the page reads the error of the request itself', async t => {
   const app = Fastify()
   await app.register(cors, OPTIONS)
@@ -68,15 +79,7 @@ test("a preflight whose own OPTIONS lookup fails before routing, where the actua
   // must match once derived (from the query, which the preflight carries too), cannot fall back to the plugin's own
   // OPTIONS route; GET falls back to its wildcard route.
   const app = Fastify(withRouterOptions({ maxParamLength: 5 }))
-  app.addConstraintStrategy({
-    name: 'tenant',
-    mustMatchWhenDerived: true,
-    storage () {
-      const stores = new Map<string, unknown>()
-      return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
-    },
-    deriveConstraint: (req: { url: string }) => new URLSearchParams(req.url.split('?')[1] ?? '').get('tenant') ?? undefined
-  })
+  app.addConstraintStrategy(tenantFromQuery)
   await app.register(cors, OPTIONS)
   const ran: string[] = []
   app.route({ method: 'GET', url: '/*', constraints: { tenant: 't1' } as Record<string, string>, handler: async () => { ran.push('wildcard'); return 'wildcard' } })
@@ -89,6 +92,25 @@ test("a preflight whose own OPTIONS lookup fails before routing, where the actua
   t.not(preflight.statusCode, TOO_LONG_PARAM_STATUS, "not Fastify's error for the OPTIONS lookup")
   t.equal(preflight.headers['access-control-allow-origin'] !== undefined || preflight.body === 'CORS preflight refused: ambiguous-route', true, 'approved, or refused for the constraint a preflight does not carry')
   t.same(ran, ['wildcard'])
+})
+
+test('with the plugin in a child scope only, a preflight Fastify fails before routing still gets the policy of the route it announces', async t => {
+  const app = Fastify(withRouterOptions({ maxParamLength: 5 }))
+  app.addConstraintStrategy(tenantFromQuery)
+  app.all('/:name/:id', async () => 'all')
+  await app.register(async child => {
+    await child.register(cors, OPTIONS)
+    child.route({ method: 'GET', url: '/*', constraints: { tenant: 't1' } as Record<string, string>, handler: async () => 'wildcard' })
+  })
+  await app.ready()
+  const url = '/abcdefghij/abcdefghij?tenant=t1'
+  t.equal((await app.inject({ method: 'GET', url, headers: { origin: APP } })).body, 'wildcard', 'the actual GET reaches the wildcard route of the child scope')
+  const preflight = await app.inject({ method: 'OPTIONS', url, headers: { origin: APP, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' } })
+  t.not(preflight.statusCode, TOO_LONG_PARAM_STATUS, "the plugin's answer, not Fastify's error")
+  t.equal(preflight.headers.vary, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers')
+  const bad = await app.inject({ method: 'GET', url: '/q/%zz', headers: { origin: APP } })
+  t.equal(bad.statusCode, 400)
+  t.equal(bad.headers['access-control-allow-origin'], undefined, 'an actual request: only a registration at the root adds headers')
 })
 
 test('a plain OPTIONS request to a bad URL varies on what would make it a preflight', async t => {

@@ -285,6 +285,12 @@ test('a URL Fastify answers with an error, no registration at the root: no CORS 
     route: null, registration: null, actual: { answeredBy: 'fastify', status: null, headers: {}, passes: false }, readable: false, reason: 'framework-error'
   })
   t.same(corsHeadersOf((await app.inject({ method: 'GET', url: '/api/q/%zz', headers: { origin: APP } })).headers), {})
+  // Its preflight is still the plugin's to answer: with the not-found policy, no registration's here, so refused.
+  const preflighted = await app.cors.explain({ origin: APP, method: 'PUT', url: '/api/q/%zz', headers: { 'content-type': 'application/json' } })
+  t.match(preflighted, { preflight: { answeredBy: 'cors', status: 403, passes: false }, actual: null, reason: 'cors-disabled' })
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/api/q/%zz', headers: { origin: APP, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } })
+  t.equal(preflight.statusCode, 403)
+  t.same(corsHeadersOf(preflight.headers), preflighted.preflight?.headers)
   await app.close()
 })
 
