@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit'
 import cors from '../../index.js'
 import type { CorsOptions } from '../../index.js'
 import { TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
+import { tenantConstraint } from '../fixtures/app.js'
 
 const APP = 'https://app.example.com'
 const EVIL = 'https://evil.example.net'
@@ -46,14 +47,10 @@ test('a bad URL (FST_ERR_BAD_URL) is readable, with the body Fastify sends witho
   t.equal(response.headers['content-type'], expected.headers['content-type'])
 })
 
-/** A strategy that must match once derived, from the query: a preflight derives it from its URL too. */
+/** The tenant strategy, but one that must match once derived, from the query: a preflight derives it from its URL too. */
 const tenantFromQuery = {
-  name: 'tenant',
+  ...tenantConstraint,
   mustMatchWhenDerived: true,
-  storage () {
-    const stores = new Map<string, unknown>()
-    return { get: (value: string) => stores.get(value) ?? null, set: (value: string, store: unknown) => { stores.set(value, store) } }
-  },
   deriveConstraint: (req: { url: string }) => new URLSearchParams(req.url.split('?')[1] ?? '').get('tenant') ?? undefined
 } as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]
 
