@@ -35,18 +35,21 @@ export function requestHandler (scope: Scope, registry: Registry) {
  */
 export function answerRequest (scope: Scope, registry: Registry, route: RouteCors | undefined, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (request.method === 'OPTIONS') {
-    if (isPreflight(request.method, request.headers)) {
-      // Whatever it answers, it answers per origin, requested method and requested headers.
-      varyOn(request, reply, VARY_PREFLIGHT)
-      // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
-      // handler when a constraint derived from the preflight itself matches neither.
-      return handlePreflight(registry, request, reply, done)
-    }
+    // Usually routed to the app's OPTIONS route or the plugin's own; to the not-found
+    // handler when a constraint derived from the preflight itself matches neither.
+    if (isPreflight(request.method, request.headers)) return answerPreflight(registry, request, reply, done)
     // With an Origin and an Access-Control-Request-Method it would be a preflight, answered otherwise.
     varyOn(request, reply, VARY_OPTIONS)
   }
   // A not-found request: the policy of the scope whose not-found handler answers it.
   answerActual(route === undefined ? scope.policy : route.policy, scope.policy, request, reply, done)
+}
+
+/** A preflight, answered with the policy of the route its actual request reaches, whichever registration governs it. */
+function answerPreflight (registry: Registry, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  // Whatever it answers, it answers per origin, requested method and requested headers.
+  varyOn(request, reply, VARY_PREFLIGHT)
+  handlePreflight(registry, request, reply, done)
 }
 
 function answerActual (policy: Policy | undefined, scope: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -67,12 +70,9 @@ function answerActual (policy: Policy | undefined, scope: Policy, request: Fasti
  */
 export function frameworkErrorHandler (atRoot: Scope | undefined, registry: Registry) {
   return function corsOnFrameworkError (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (request.method === 'OPTIONS' && isPreflight(request.method, request.headers)) {
-      varyOn(request, reply, VARY_PREFLIGHT)
-      return handlePreflight(registry, request, reply, done)
-    }
-    if (atRoot === undefined) return done()
-    if (request.method === 'OPTIONS') varyOn(request, reply, VARY_OPTIONS)
-    answerActual(atRoot.policy, atRoot.policy, request, reply, done)
+    // As for a request the not-found handler answers: the hook's own answer.
+    if (atRoot !== undefined) return answerRequest(atRoot, registry, undefined, request, reply, done)
+    if (isPreflight(request.method, request.headers)) return answerPreflight(registry, request, reply, done)
+    done()
   }
 }
