@@ -4,9 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { openScope } from './lib/policy/scope.js'
 import { registryFor } from './lib/routing/registry.js'
 import { declareRequestState } from './lib/request/request-state.js'
-import { addPreflightRoute, decorateInspector, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
+import { addPreflightRoute, decorateInspector, guardResponses, installPreflightConstraint, registryBuilder, routeCompiler } from './lib/plugin.js'
 import { requestHandler } from './lib/request/hooks.js'
-import { finishResponse } from './lib/request/answer.js'
 import type { CorsOptions } from './types/index.js'
 
 export type { CorsOptions, RouteCorsOptions, OriginFunction, OriginCallback, CorsInspector, CorsRoute, ExplainRequest, Explanation, ExplainedResponse } from './types/index.js'
@@ -27,11 +26,11 @@ async function cors (fastify: FastifyInstance, options: CorsOptions): Promise<vo
   // Each request is answered with its route's policy: preflights here, actual responses decorated.
   const onRequest = requestHandler(scope, registry)
   // ...and when the app is ready, every route is in the registry, whatever its scope or order.
-  // Both hooks are moved at ready: onRequest before every other hook, onSend after every other one.
-  fastify.addHook('onReady', registryBuilder(registry, onRequest, finishResponse))
+  // The hook is moved at ready before every other onRequest hook.
+  fastify.addHook('onReady', registryBuilder(registry, onRequest))
   fastify.addHook('onRequest', onRequest)
   // Vary and the Access-Control-* headers survive a handler, an upstream or a later hook that sets its own.
-  fastify.addHook('onSend', finishResponse)
+  guardResponses(fastify)
   // fastify.cors.routes() and explain(): what the hooks would answer, read from the same registry.
   decorateInspector(fastify, registry)
 }

@@ -13,7 +13,8 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, rootOf, skipIdleOnSend, type RouterRoute } from './routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, replyPrototypeOf, rootOf, type RouterRoute } from './routing/fastify-internals.js'
+import { guardReplies, isGuarded } from './request/answer.js'
 import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
 import { routePolicy, type Scope } from './policy/scope.js'
@@ -21,7 +22,7 @@ import { isPreflight } from './spec/request-classification.js'
 import { preflightRouteHandler } from './request/preflight.js'
 import { checkExplainRequest, Explainer, type ExplainRequest, type Explanation } from './request/explain.js'
 import { corsRoutes, printCorsRoutes, type CorsRoute } from './routing/route-list.js'
-import { kPreflightRoute } from './symbols.js'
+import { kPreflightRoute, kWriteHeader } from './symbols.js'
 
 const CONSTRAINT = 'corsPreflight'
 const PREFLIGHT = 'yes'
@@ -67,6 +68,21 @@ function isOwnRoute (config: Record<string | symbol, unknown>): boolean {
   return config[kPreflightRoute] === true
 }
 
+/**
+ * The plugin's answer survives whatever writes to a reply after it
+ * (request/answer.ts): the app's replies are guarded, once per app. The
+ * decoration gives the plugin Fastify's own reply.header to write with, and
+ * makes every route's replies come from the app's class, which Fastify skips
+ * while no scope decorates it.
+ */
+export function guardResponses (instance: FastifyInstance): void {
+  const root = rootOf(instance)
+  if (root.hasReplyDecorator(kWriteHeader as unknown as string)) return
+  const prototype = replyPrototypeOf(root)
+  root.decorateReply(kWriteHeader as unknown as string, prototype.header)
+  guardReplies(prototype)
+}
+
 /** Step 1, the onRoute hook of one registration. */
 export function routeCompiler (scope: Scope, registry: Registry) {
   return function onRoute (this: FastifyInstance, route: RouteOptions): void {
@@ -84,9 +100,9 @@ export function routeCompiler (scope: Scope, registry: Registry) {
 /**
  * Step 2, the onReady hook of every registration: the first to run checks the
  * Fastify internals route truth reads and fills the registry. `hook` is the
- * plugin's onRequest hook, which tells the routes it runs for; `sendHook` its onSend hook.
+ * plugin's onRequest hook, which tells the routes it runs for.
  */
-export function registryBuilder (registry: Registry, hook: { readonly name: string }, sendHook: { readonly name: string }) {
+export function registryBuilder (registry: Registry, hook: { readonly name: string }) {
   const hookName = boundName(hook)
   return function onReady (this: FastifyInstance): void {
     if (registry.built) return
@@ -98,7 +114,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
       constraints: { [CONSTRAINT]: PREFLIGHT },
       isPluginRoute: isOwnRoute,
       hook,
-      sendHook,
+      guarded: isGuarded,
       registeredOn: first.instance
     })
     const records = new Records()
@@ -125,8 +141,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
       return records.of(claimer.policy, claimer.id)
     })
     if (ungoverned.length > 0) throw ungovernedRoutesError(ungoverned.map(route => `${route.method} ${route.path}`))
-    answerFirst(this, internals, hook, sendHook)
-    skipIdleOnSend(this, internals, isOwnRoute, hook, sendHook)
+    answerFirst(this, internals, hook)
     // What Fastify answers before any hook (a bad URL): preflights get the plugin's answer, the rest the root registration's.
     decorateFrameworkErrors(this, frameworkErrorHandler(registry.atRoot(), registry))
   }

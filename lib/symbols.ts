@@ -16,5 +16,7 @@ export const kAllowOrigin = Symbol('cors.allowOrigin')
 export const kClaimed = Symbol('cors.claimed')
 /** On a preflight, with preflightContinue: the status the plugin's own OPTIONS route answers with. */
 export const kContinueStatus = Symbol('cors.continueStatus')
+/** On the app's Reply prototype (and explain()'s stand-in replies): Fastify's own reply.header, which the plugin writes its answer with past the guard (request/answer.ts). */
+export const kWriteHeader = Symbol('cors.writeHeader')
 /** On explain()'s stand-in requests, which no client sent. */
 export const kStandIn = Symbol('cors.standIn')

@@ -18,7 +18,7 @@ type Headers = ReadonlyArray<readonly [string, string]>
 
 /**
  * The headers that let a page read a response, besides Access-Control-Allow-Origin,
- * as a granted answer carries them: what the plugin's onSend hook restores
+ * as a granted answer carries them: what the plugin's guard on replies keeps
  * whatever a handler or an upstream set (request/answer.ts).
  */
 export interface ReadGrant {

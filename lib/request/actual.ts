@@ -10,11 +10,12 @@ import { needsPreflight } from '../spec/request-classification.js'
 import { VARY_ORIGIN } from '../spec/vary.js'
 import { isSameOrigin } from './same-origin.js'
 import { answerWith, varyOn } from './answer.js'
+import { kWriteHeader } from '../symbols.js'
 
 type Headers = Policy['actualHeaders']
 
 function writeHeaders (reply: FastifyReply, headers: Headers): void {
-  for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1])
+  for (let i = 0; i < headers.length; i++) reply[kWriteHeader](headers[i][0], headers[i][1])
 }
 
 /**
@@ -72,7 +73,7 @@ function answerFixed (policy: Policy, origin: string | undefined, request: Fasti
 
 function grant (request: FastifyRequest, reply: FastifyReply, policy: Policy, allowOrigin: string): void {
   answerWith(request, policy.actualGrant, allowOrigin)
-  reply.header('access-control-allow-origin', allowOrigin)
+  reply[kWriteHeader]('access-control-allow-origin', allowOrigin)
   writeHeaders(reply, policy.actualHeaders)
 }
 

@@ -1,31 +1,50 @@
-// The plugin's answer on the response, whatever else writes to it. Two
-// moments, so that neither can be forgotten:
-// - where a hook decides (preflight.ts, actual.ts), the decision is recorded on
-//   the request and Vary is set on the reply at once: a reply written by hand
-//   after reply.hijack() (with reply.getHeaders()) or an error thrown later
-//   carries it;
-// - at onSend, where the plugin's hook runs after every other one
-//   (fastify-internals.ts), Vary is merged again into whatever a handler, a
-//   not-found or error handler or a later hook set, and the headers that let a
-//   page read the response are made the plugin's again: a handler or a proxied
-//   upstream can neither widen the answer (`*` beside credentials, a refused
-//   origin reading) nor duplicate it.
+// The plugin's answer on the response, whatever else writes to it.
+// - Where a hook decides (preflight.ts, actual.ts), the decision is recorded on
+//   the request, and Vary and the headers are written on the reply at once: a
+//   reply written by hand after reply.hijack() (with reply.getHeaders()) or an
+//   error thrown later carries them.
+// - From then on the app's replies guard it (guardReplies): a handler, a
+//   not-found or error handler, a later hook, a proxied upstream or a returned
+//   Response that sets Vary has the plugin's names merged into it, and one that
+//   sets or removes a read-granting header leaves the plugin's answer as it
+//   was: nothing can widen it (`*` beside credentials, a refused origin
+//   reading) or duplicate it. What was written on reply.raw is settled when the
+//   reply is sent. The guard runs only where something writes, so a request
+//   pays nothing for it when nothing does (an onSend hook would cost each one
+//   Fastify's hook runner).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadGrant } from '../policy/policy.js'
-import { addVary, varyNames, type VaryNames } from '../spec/vary.js'
-import { kAllowOrigin, kGrant, kVary } from '../symbols.js'
+import type { ReplyPrototype } from '../routing/fastify-internals.js'
+import { mergeVary, varyNames, type VaryNames } from '../spec/vary.js'
+import { kAllowOrigin, kGrant, kVary, kWriteHeader } from '../symbols.js'
 
 const ALLOW_ORIGIN = 'access-control-allow-origin'
 const ALLOW_CREDENTIALS = 'access-control-allow-credentials'
 const EXPOSE_HEADERS = 'access-control-expose-headers'
+const VARY = 'vary'
 
-/** The answer depends on these request headers: say so now, and again at onSend. */
+type WriteHeader = (this: FastifyReply, name: string, value: string) => FastifyReply
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Fastify's own reply.header, unguarded: how the plugin writes its answer. */
+    [kWriteHeader]: WriteHeader
+  }
+}
+
+/** The answer depends on these request headers: say so now; the guard keeps them in any Vary set later. */
 export function varyOn (request: FastifyRequest, reply: FastifyReply, vary: VaryNames): void {
   const current = request[kVary]
   // Several decisions (a plain OPTIONS, then its origin): the answer depends on all they depend on.
   // == null: a request Fastify builds for a bad URL lacks the decoration.
   request[kVary] = current == null || current === vary ? vary : union(current, vary)
-  addVary(reply, vary)
+  const written = reply.getHeader(VARY)
+  if (written === undefined) {
+    reply[kWriteHeader](VARY, vary.joined)
+  } else {
+    const text = headerText(written)
+    if (text !== vary.joined) reply[kWriteHeader](VARY, mergeVary(text, vary.names))
+  }
 }
 
 /** The plugin's lists nest (Origin ⊂ … ⊂ the private-network preflight's): then one of them is the union, made at startup. */
@@ -42,31 +61,119 @@ function covers (wider: VaryNames, narrower: VaryNames): boolean {
 
 /**
  * The response carries the plugin's answer: `allowOrigin` (undefined: none)
- * and, with it, what `grant` adds. Both objects exist before the request: no allocation.
+ * and, with it, what `grant` adds. Both objects exist before the request: no
+ * allocation. The caller writes the matching headers.
  */
 export function answerWith (request: FastifyRequest, grant: ReadGrant, allowOrigin: string | undefined): void {
   request[kGrant] = grant
   request[kAllowOrigin] = allowOrigin
 }
 
-/** The onSend hook: Vary and the read-granting headers, as the plugin decided them. */
-export function finishResponse (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
-  const vary = request[kVary]
-  if (vary != null) addVary(reply, vary)
-  const grant = request[kGrant]
-  if (grant !== undefined) {
-    const allowOrigin = request[kAllowOrigin]
-    keep(reply, ALLOW_ORIGIN, allowOrigin)
-    keep(reply, ALLOW_CREDENTIALS, allowOrigin === undefined ? undefined : grant.credentials)
-    keep(reply, EXPOSE_HEADERS, allowOrigin === undefined ? undefined : grant.expose)
-  }
-  done(null, payload)
+/**
+ * A second answer to the same request (a handler's reply.callNotFound(), whose
+ * not-found handler the plugin answers again): the first one's read-granting
+ * headers go, so that the second is the only one.
+ */
+export function forgetAnswer (request: FastifyRequest, reply: FastifyReply): void {
+  if (request[kGrant] === undefined) return
+  request[kGrant] = undefined
+  request[kAllowOrigin] = undefined
+  for (const name of [ALLOW_ORIGIN, ALLOW_CREDENTIALS, EXPOSE_HEADERS]) reply.removeHeader(name)
 }
 
-/** Exactly `value` (absent when undefined), one line: what the plugin answered, not what was set since. */
-function keep (reply: FastifyReply, name: string, value: string | undefined): void {
-  const current = reply.getHeader(name)
-  if (current === value) return
-  if (value === undefined) reply.removeHeader(name)
-  else reply.header(name, value)
+/**
+ * A reply Fastify makes outside the app's scopes, for an error it answers before
+ * routing (fastify-internals.ts): nothing runs after the plugin on it, so its
+ * own reply.header writes the answer.
+ */
+export function adoptReply (reply: FastifyReply): void {
+  if (reply[kWriteHeader] === undefined) reply[kWriteHeader] = reply.header as WriteHeader
+}
+
+/** What the plugin answered for a read-granting header (lower case); undefined: absent. */
+function answered (request: FastifyRequest, grant: ReadGrant, name: string): string | undefined {
+  const allowOrigin = request[kAllowOrigin]
+  if (name === ALLOW_ORIGIN || allowOrigin === undefined) return allowOrigin
+  return name === ALLOW_CREDENTIALS ? grant.credentials : grant.expose
+}
+
+function isReadGranting (name: string): boolean {
+  return name === ALLOW_ORIGIN || name === ALLOW_CREDENTIALS || name === EXPOSE_HEADERS
+}
+
+function headerText (value: unknown): string {
+  return Array.isArray(value) ? value.join(', ') : String(value)
+}
+
+/** The guarding methods, to tell a guarded prototype. */
+const guards = new WeakSet<object>()
+
+/**
+ * Guards every reply made from `prototype` (the app's Reply prototype, from
+ * which every scope's inherits: fastify-internals.ts), once per app. The
+ * plugin writes with Fastify's own reply.header, kWriteHeader (plugin.ts).
+ */
+export function guardReplies (prototype: ReplyPrototype): void {
+  if (isGuarded(prototype)) return
+  const { header, removeHeader, send } = prototype
+
+  prototype.header = function header$guarded (name, value) {
+    const request = this.request
+    const vary = request[kVary]
+    const grant = request[kGrant]
+    // Nothing decided yet, or nothing to guard: Fastify's own.
+    if (grant === undefined && vary == null) return header.call(this, name, value)
+    const lower = String(name).toLowerCase()
+    if (lower === VARY && vary != null) return header.call(this, name, mergeVary(headerText(value ?? ''), vary.names))
+    if (grant !== undefined && isReadGranting(lower)) return this
+    return header.call(this, name, value)
+  }
+
+  prototype.removeHeader = function removeHeader$guarded (name) {
+    const request = this.request
+    const vary = request[kVary]
+    const grant = request[kGrant]
+    if (grant === undefined && vary == null) return removeHeader.call(this, name)
+    const lower = String(name).toLowerCase()
+    if (grant !== undefined && isReadGranting(lower)) return this
+    removeHeader.call(this, name)
+    // Whatever replaces it, the answer still depends on these.
+    if (lower === VARY && vary != null) header.call(this, VARY, vary.joined)
+    return this
+  }
+
+  prototype.send = function send$guarded (payload) {
+    const request = this.request
+    if (request[kGrant] !== undefined || request[kVary] != null) settleRaw(this, request, header)
+    return send.call(this, payload)
+  }
+  guards.add(prototype.header).add(prototype.removeHeader).add(prototype.send)
+}
+
+/**
+ * Headers written on reply.raw (an Express middleware under @fastify/middie, a
+ * handler) bypass reply.header; Node sends them unless the reply holds the same
+ * name. A read-granting one the plugin did not answer with goes; a raw Vary is
+ * merged into the reply's.
+ */
+function settleRaw (reply: FastifyReply, request: FastifyRequest, header: ReplyPrototype['header']): void {
+  const raw = reply.raw
+  const grant = request[kGrant]
+  if (grant !== undefined) {
+    if (request[kAllowOrigin] === undefined && raw.hasHeader(ALLOW_ORIGIN)) raw.removeHeader(ALLOW_ORIGIN)
+    if (answered(request, grant, ALLOW_CREDENTIALS) === undefined && raw.hasHeader(ALLOW_CREDENTIALS)) raw.removeHeader(ALLOW_CREDENTIALS)
+    if (answered(request, grant, EXPOSE_HEADERS) === undefined && raw.hasHeader(EXPOSE_HEADERS)) raw.removeHeader(EXPOSE_HEADERS)
+  }
+  const vary = request[kVary]
+  if (vary != null && raw.hasHeader(VARY)) {
+    const own = reply.getHeader(VARY)
+    const rawVary = headerText(raw.getHeader(VARY))
+    if (own !== rawVary) header.call(reply, VARY, mergeVary(rawVary, headerText(own).split(',').map(name => name.trim())))
+  }
+}
+
+/** Whether replies made from `prototype` are guarded. */
+export function isGuarded (prototype: object): boolean {
+  const methods = prototype as Partial<ReplyPrototype>
+  return guards.has(methods.header ?? guards) && guards.has(methods.removeHeader ?? guards) && guards.has(methods.send ?? guards)
 }

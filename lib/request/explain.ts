@@ -3,9 +3,9 @@
 // without running a handler. Nothing is decided here: each request is routed
 // by Fastify's own router (registry.route), answered by the hooks' own
 // function (answerRequest, which runs registry.target, the policy's origin
-// decision and the preflight and actual-request checks), ended by the plugin's
-// OPTIONS route handler and finished by its onSend hook, all on a stand-in
-// request and a reply that only records. So explain() cannot disagree with
+// decision and the preflight and actual-request checks) and ended by the
+// plugin's OPTIONS route handler, on a stand-in request and a reply that only
+// records (what a handler writes later cannot change the answer: answer.ts). So explain() cannot disagree with
 // what the hooks do (test/properties/explain.test.ts checks it against inject).
 // What is added is what the browser then does with each answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
@@ -15,10 +15,9 @@ import { registrationNames } from '../routing/route-list.js'
 import { corsUnsafeHeaderNames, isPreflight, isSafelistedMethod } from '../spec/request-classification.js'
 import { MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from '../spec/tokens.js'
 import { answerRequest, frameworkErrorHandler } from './hooks.js'
-import { finishResponse } from './answer.js'
 import { preflightRouteHandler } from './preflight.js'
 import { initialRequestState } from './request-state.js'
-import { kPreflightRoute, kStandIn } from '../symbols.js'
+import { kPreflightRoute, kStandIn, kWriteHeader } from '../symbols.js'
 
 export interface ExplainRequest {
   /** The page's origin, as its Origin header; without one the request is not a CORS request. */
@@ -48,7 +47,7 @@ export interface ExplainedResponse {
   status: number | null
   /**
    * The Access-Control-* headers and Vary the response ends with (lower-case
-   * names): the plugin's, which its onSend hook restores whatever a handler sets,
+   * names): the plugin's, which the replies guard whatever a handler sets,
    * unless the route has CORS off.
    */
   headers: Record<string, string>
@@ -127,6 +126,11 @@ export class RecordingReply {
   header (name: string, value: string): this {
     this.headers[name.toLowerCase()] = value
     return this
+  }
+
+  /** No handler runs after the plugin here: nothing to guard its answer from. */
+  [kWriteHeader] (name: string, value: string): this {
+    return this.header(name, value)
   }
 
   getHeader (name: string): string | undefined {
@@ -259,8 +263,6 @@ export class Explainer {
         recorded = reply.notFound ? { ...recorded, answeredBy: 'not-found' } : { ...recorded, answeredBy: 'cors', status: reply.statusCode }
       }
     }
-    // The plugin's onSend hook, last of all: Vary merged, the read-granting headers made the plugin's.
-    finishResponse(request, reply as unknown as FastifyReply, undefined, () => {})
     return { ...recorded, headers: corsHeaders(reply.headers) }
   }
 

@@ -12,7 +12,7 @@ import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { isPreflight } from '../spec/request-classification.js'
 import { VARY_OPTIONS, VARY_PREFLIGHT } from '../spec/vary.js'
-import { varyOn } from './answer.js'
+import { adoptReply, forgetAnswer, varyOn } from './answer.js'
 
 export function requestHandler (scope: Scope, registry: Registry) {
   // plugin.ts recognises this hook among a route's hooks by its name.
@@ -21,6 +21,8 @@ export function requestHandler (scope: Scope, registry: Registry) {
     if (route === undefined) {
       if (request[kClaimed]) return done()
       request[kClaimed] = true
+      // Routed first, then sent to the not-found handler by reply.callNotFound(): this answer replaces the route's.
+      forgetAnswer(request, reply)
     } else if (route.registration !== scope.id) {
       return done()
     }
@@ -70,6 +72,7 @@ function answerActual (policy: Policy | undefined, scope: Policy, request: Fasti
  */
 export function frameworkErrorHandler (atRoot: Scope | undefined, registry: Registry) {
   return function corsOnFrameworkError (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    adoptReply(reply)
     // As for a request the not-found handler answers: the hook's own answer.
     if (atRoot !== undefined) return answerRequest(atRoot, registry, undefined, request, reply, done)
     if (isPreflight(request.method, request.headers)) return answerPreflight(registry, request, reply, done)

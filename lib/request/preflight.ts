@@ -8,7 +8,7 @@ import { refusalReason } from '../spec/origin.js'
 import type { Policy } from '../policy/policy.js'
 import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
-import { kContinueStatus } from '../symbols.js'
+import { kContinueStatus, kWriteHeader } from '../symbols.js'
 import { isToken } from '../spec/tokens.js'
 import { VARY_PREFLIGHT_PRIVATE } from '../spec/vary.js'
 import { answerWith, varyOn } from './answer.js'
@@ -80,21 +80,21 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
   const allowHeaders = policy.allowHeaders(headers['access-control-request-headers'])
   if (typeof allowHeaders === 'object') return refuseHeaders(policy, allowOrigin, allowHeaders, request, reply)
   answerWith(request, policy.preflightGrant, allowOrigin)
-  reply.header('access-control-allow-origin', allowOrigin)
+  reply[kWriteHeader]('access-control-allow-origin', allowOrigin)
   const fixed = policy.preflightHeaders
-  for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1])
+  for (let i = 0; i < fixed.length; i++) reply[kWriteHeader](fixed[i][0], fixed[i][1])
   // The requested method alone: another method at this URL may be another route, with another policy.
-  reply.header('access-control-allow-methods', method)
-  if (allowHeaders !== undefined) reply.header('access-control-allow-headers', allowHeaders)
+  reply[kWriteHeader]('access-control-allow-methods', method)
+  if (allowHeaders !== undefined) reply[kWriteHeader]('access-control-allow-headers', allowHeaders)
   if (policy.allowPrivateNetwork && headers['access-control-request-private-network'] === 'true') {
-    reply.header('access-control-allow-private-network', 'true')
+    reply[kWriteHeader]('access-control-allow-private-network', 'true')
   }
   if (policy.preflightContinue) {
     // The app's own OPTIONS route answers with its own status; the plugin's answers with this one.
     request[kContinueStatus] = policy.successStatus
     return done()
   }
-  reply.code(policy.successStatus).header('content-length', '0').send()
+  reply.code(policy.successStatus)[kWriteHeader]('content-length', '0').send()
 }
 
 /**
@@ -107,10 +107,10 @@ function refuseHeaders (policy: Policy, allowOrigin: string, refusal: Refusal, r
   if (!policy.debug) return refuse(request, reply, 'preflight', refusal.reason)
   logRefusal(request, 'preflight', refusal.reason)
   answerWith(request, policy.preflightGrant, allowOrigin)
-  reply.header('access-control-allow-origin', allowOrigin)
-  if (policy.credentials) reply.header('access-control-allow-credentials', 'true')
+  reply[kWriteHeader]('access-control-allow-origin', allowOrigin)
+  if (policy.credentials) reply[kWriteHeader]('access-control-allow-credentials', 'true')
   // The method was allowed when the headers are what is refused.
-  if (refusal !== METHOD_REFUSED) reply.header('access-control-allow-methods', request.headers['access-control-request-method'] as string)
-  if (refusal.granted !== undefined) reply.header('access-control-allow-headers', refusal.granted)
-  reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
+  if (refusal !== METHOD_REFUSED) reply[kWriteHeader]('access-control-allow-methods', request.headers['access-control-request-method'] as string)
+  if (refusal.granted !== undefined) reply[kWriteHeader]('access-control-allow-headers', refusal.granted)
+  reply.code(200)[kWriteHeader]('content-type', 'text/plain; charset=utf-8').send(`CORS preflight refused: ${refusal.reason}`)
 }

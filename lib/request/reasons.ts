@@ -6,7 +6,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { MAX_ORIGIN_LENGTH } from '../spec/origin.js'
-import { kStandIn } from '../symbols.js'
+import { kStandIn, kWriteHeader } from '../symbols.js'
 
 export type Reason =
   | 'origin-not-allowed'
@@ -124,5 +124,5 @@ export function logRefusal (request: FastifyRequest, kind: Kind, reason: Reason)
 /** Answers 403 with the reason as a short plain-text body (never the policy itself). */
 export function refuse (request: FastifyRequest, reply: FastifyReply, kind: Kind, reason: Reason): void {
   logRefusal(request, kind, reason)
-  reply.code(403).header('content-type', 'text/plain; charset=utf-8').send(LOG_LINES[kind][reason].body)
+  reply.code(403)[kWriteHeader]('content-type', 'text/plain; charset=utf-8').send(LOG_LINES[kind][reason].body)
 }

@@ -9,10 +9,10 @@ import { kAllowOrigin, kClaimed, kContinueStatus, kGrant, kVary } from '../symbo
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The request headers the answer depends on: set on the reply when decided, merged again at onSend. null: none. */
+    /** The request headers the answer depends on: set on the reply when decided, merged into any Vary set later. null: none. */
     [kVary]: VaryNames | null
     /**
-     * The plugin's answer, restored at onSend: the Access-Control-Allow-Origin it
+     * The plugin's answer, which the reply guards from later writers: the Access-Control-Allow-Origin it
      * sent (undefined: none) and, when it sent one, the rest of the grant.
      * kGrant undefined: the plugin gave no answer (CORS off for the route, or not decided).
      */

@@ -21,6 +21,8 @@ export interface RouteContext {
   readonly onSend: ReadonlyArray<{ readonly name: string }> | null
   /** The instance the route (or not-found handler) was declared on. */
   readonly server: FastifyInstance
+  /** The class of the route's replies: its instance's, whose prototype chain ends at the app's (replyPrototypeOf). */
+  readonly Reply?: { readonly prototype: object }
 }
 
 /** One route as a router holds it. */
@@ -267,8 +269,8 @@ export interface Expectations {
   readonly isPluginRoute: (config: Record<string | symbol, unknown>) => boolean
   /** The plugin's onRequest hook function, before Fastify binds it. */
   readonly hook: { readonly name: string }
-  /** The plugin's onSend hook function, likewise. */
-  readonly sendHook: { readonly name: string }
+  /** Whether replies made from this prototype are guarded (request/answer.ts). */
+  readonly guarded: (prototype: object) => boolean
   /** The instance the plugin was registered on. */
   readonly registeredOn: FastifyInstance
 }
@@ -283,7 +285,7 @@ export function checkInternals (app: FastifyInstance, expect: Expectations): Fas
   const found = internals.router.find(expect.method, expect.url, expect.constraints)
   if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
   if (!hookNames(route.context, 'onRequest').includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
-  if (!hookNames(route.context, 'onSend').includes(boundName(expect.sendHook))) throw changed(app, "the names of a route's onSend hooks (Fastify binds each hook to the route's instance)")
+  if (route.context.Reply === undefined || !expect.guarded(route.context.Reply.prototype)) throw changed(app, "the class of a route's replies (Fastify builds each scope's Reply from its parent's, down from the app's)")
   if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
   if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
   return internals
@@ -317,59 +319,28 @@ export function routeConfigReader (request: FastifyRequest): ConfigReader {
   return request => (request as unknown as Record<symbol, { config: object }>)[symbol].config
 }
 
-/** A context's hook arrays, as Fastify reads them on each request (lib/route.js, lib/reply.js). */
-type HookArrays = { onRequest: Array<{ readonly name: string }> | null, onSend: Array<{ readonly name: string }> | null }
+/** A context's onRequest hooks, as Fastify reads them on each request (lib/route.js). */
+type HookArrays = { onRequest: Array<{ readonly name: string }> | null }
 
 /**
  * Runs the plugin's onRequest hooks (`first`) before every other onRequest hook
- * of each route and not-found handler they run for, and its onSend hooks
- * (`last`) after every other onSend hook, keeping their own order (one per
- * registration). Hooks run in registration order, and an auth or rate-limit
- * plugin registered first (as their docs show) would otherwise answer
- * preflights with its 401 or 429, and send those without CORS headers; an
- * onSend hook added after the plugin could replace its Vary. Fastify binds the
- * hooks into each context's arrays at preReady and reads those arrays on every
- * request: reordered once here, they cost nothing per request.
+ * of each route and not-found handler they run for, keeping their own order
+ * (one per registration). Hooks run in registration order, and an auth or
+ * rate-limit plugin registered first (as their docs show) would otherwise
+ * answer preflights with its 401 or 429, and send those without CORS headers.
+ * Fastify binds the hooks into each context's arrays at preReady and reads
+ * those arrays on every request: reordered once here, they cost nothing per request.
  */
-export function answerFirst (app: FastifyInstance, internals: FastifyInternals, first: { readonly name: string }, last: { readonly name: string }): void {
+export function answerFirst (app: FastifyInstance, internals: FastifyInternals, first: { readonly name: string }): void {
   const firstName = boundName(first)
-  const lastName = boundName(last)
   const contexts = new Set<RouteContext>()
   for (const route of internals.router.routes()) contexts.add(route.context)
   for (const route of internals.notFoundRouter.routes()) contexts.add(route.context)
   for (const context of contexts) {
     const hooks = context as unknown as HookArrays
-    if (!isHookArray(hooks.onRequest) || !isHookArray(hooks.onSend)) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
+    if (!isHookArray(hooks.onRequest)) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
     if (hooks.onRequest === null || !hookNames(context, 'onRequest').includes(firstName)) continue
-    moveTo(hooks.onRequest, firstName, 'front')
-    if (hooks.onSend !== null) moveTo(hooks.onSend, lastName, 'back')
-  }
-}
-
-/** The hooks that may run between a route's onRequest hooks and its onSend hooks (lib/route.js, lib/reply.js). */
-const BETWEEN = ['preParsing', 'preValidation', 'preHandler', 'preSerialization'] as const
-
-/**
- * The plugin's own OPTIONS routes (`isOwnRoute`) are reached only by
- * preflights, which the plugin answers from its onRequest hook or its route
- * handler. On one where no hook but the plugin's runs, nothing writes to the
- * response after the plugin: its onSend hook, which restores its answer over
- * what others wrote, has nothing to restore there, and is taken out of the
- * route's onSend array so that Fastify skips its onSend step on those
- * preflights. Once the app is ready no hook can be added.
- */
-export function skipIdleOnSend (app: FastifyInstance, internals: FastifyInternals, isOwnRoute: (config: Record<string | symbol, unknown>) => boolean, first: { readonly name: string }, last: { readonly name: string }): void {
-  const firstName = boundName(first)
-  const lastName = boundName(last)
-  for (const route of internals.router.routes()) {
-    const context = route.context
-    if (!isOwnRoute(context.config)) continue
-    const hooks = context as unknown as HookArrays & Record<typeof BETWEEN[number], unknown>
-    if (!BETWEEN.every(kind => hooks[kind] === null || isHookArray(hooks[kind]))) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
-    const onlyOurs = hookNames(context, 'onRequest').every(name => name === firstName) &&
-      hookNames(context, 'onSend').every(name => name === lastName) &&
-      BETWEEN.every(kind => hooks[kind] === null)
-    if (onlyOurs) hooks.onSend = null
+    moveToFront(hooks.onRequest, firstName)
   }
 }
 
@@ -378,10 +349,37 @@ function isHookArray (hooks: unknown): boolean {
 }
 
 /** In place: Fastify holds the array in the context, and may hold it elsewhere too. */
-function moveTo (hooks: Array<{ readonly name: string }>, name: string, to: 'front' | 'back'): void {
+function moveToFront (hooks: Array<{ readonly name: string }>, name: string): void {
   const ours = hooks.filter(hook => hook.name === name)
   const others = hooks.filter(hook => hook.name !== name)
-  hooks.splice(0, hooks.length, ...(to === 'front' ? [...ours, ...others] : [...others, ...ours]))
+  hooks.splice(0, hooks.length, ...ours, ...others)
+}
+
+/** What the plugin wraps of Fastify's replies (lib/reply.js). */
+export interface ReplyPrototype {
+  header: (this: FastifyReply, name: string, value?: unknown) => FastifyReply
+  removeHeader: (this: FastifyReply, name: string) => FastifyReply
+  send: (this: FastifyReply, payload?: unknown) => FastifyReply
+}
+
+/**
+ * The prototype of the app's replies, under the root instance's symbol
+ * described 'fastify.Reply': each scope's Reply class is built from its
+ * parent's. A route's replies come from the nearest decorated one of its
+ * scope's class and the classes above (undecorated, Fastify's own base class,
+ * shared by every app in the process): once the app's class is decorated,
+ * every reply of the app's routes and not-found handlers inherits from this
+ * prototype (checkInternals proves it for the plugin's own route).
+ */
+export function replyPrototypeOf (app: FastifyInstance): ReplyPrototype {
+  const root = rootOf(app) as unknown as Record<symbol, unknown>
+  const key = Object.getOwnPropertySymbols(root).find(symbol => symbol.description === 'fastify.Reply')
+  const Reply = key === undefined ? undefined : root[key] as { prototype?: Partial<ReplyPrototype> } | undefined
+  const prototype = Reply?.prototype
+  if (typeof prototype?.header !== 'function' || typeof prototype.removeHeader !== 'function' || typeof prototype.send !== 'function') {
+    throw changed(app, "the app's reply class (the 'fastify.Reply' symbol's class, with header, removeHeader and send)")
+  }
+  return prototype as ReplyPrototype
 }
 
 type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void

@@ -1,7 +1,5 @@
 // Vary is a list (RFC 9110 §12.5.5): merge our names into whatever the app or
 // another plugin set, without duplicates; '*' already varies on everything.
-import type { FastifyReply } from 'fastify'
-
 export function mergeVary (current: string, names: readonly string[]): string {
   const kept: string[] = []
   const present = new Set<string>()
@@ -44,14 +42,3 @@ export const VARY_PREFLIGHT_PRIVATE = varyNames('Origin', 'Access-Control-Reques
  * and an Access-Control-Request-Method, and answered otherwise.
  */
 export const VARY_OPTIONS = varyNames('Origin', 'Access-Control-Request-Method')
-
-/** Adds `names` to the reply's Vary header. */
-export function addVary (reply: FastifyReply, vary: VaryNames): void {
-  const current = reply.getHeader('vary')
-  if (current === undefined) {
-    reply.header('vary', vary.joined)
-  } else {
-    const text = Array.isArray(current) ? current.join(', ') : String(current)
-    if (text !== vary.joined) reply.header('vary', mergeVary(text, vary.names))
-  }
-}

@@ -80,6 +80,41 @@ test('@fastify/http-proxy to an upstream that sends its own Access-Control-Allow
   t.equal(refused.headers['access-control-allow-credentials'], undefined)
 })
 
+test("a handler that returns a fetch Response with its own Access-Control-* headers and Vary: Fastify applies them after every onSend hook, and the plugin's answer still stands", async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: [APP, 'https://other.example.com'], credentials: true })
+  app.get('/', async () => new Response('fetched', { headers: { ...FOREIGN, vary: 'Accept-Encoding' } }))
+  await app.ready()
+  const allowed = await app.inject({ url: '/', headers: { origin: APP } })
+  t.equal(allowed.body, 'fetched')
+  t.equal(allowed.headers['access-control-allow-origin'], APP)
+  t.equal(allowed.headers['access-control-allow-credentials'], 'true')
+  t.equal(allowed.headers['access-control-expose-headers'], undefined)
+  t.same(varyNames(allowed), ['accept-encoding', 'origin'])
+  const refused = await app.inject({ url: '/', headers: { origin: EVIL } })
+  t.same([refused.headers['access-control-allow-origin'], refused.headers['access-control-allow-credentials'], refused.headers['access-control-expose-headers']], [undefined, undefined, undefined])
+})
+
+test('the guard is the app\'s alone: another app in the process, and a scope the plugin does not govern, set their own Access-Control-* headers', async t => {
+  const app = Fastify()
+  await app.register(async scope => {
+    await scope.register(cors, { origin: APP })
+    scope.get('/governed', async (_request, reply) => reply.headers(FOREIGN).send('ok'))
+  })
+  await app.register(async sibling => {
+    sibling.get('/sibling', async (_request, reply) => reply.headers(FOREIGN).header('vary', 'Accept').send('ok'))
+  })
+  const other = Fastify()
+  other.get('/', async (_request, reply) => reply.headers(FOREIGN).send('ok'))
+  await app.ready()
+  await other.ready()
+  t.equal((await app.inject({ url: '/governed', headers: { origin: EVIL } })).headers['access-control-allow-origin'], APP, 'one exact origin: the same answer for every origin')
+  const sibling = await app.inject({ url: '/sibling', headers: { origin: EVIL } })
+  t.same([sibling.headers['access-control-allow-origin'], sibling.headers['access-control-expose-headers'], sibling.headers.vary], ['*', 'x-secret', 'Accept'], "a sibling scope's own headers")
+  const unrelated = await other.inject({ url: '/', headers: { origin: EVIL } })
+  t.equal(unrelated.headers['access-control-allow-origin'], '*', 'an app without the plugin')
+})
+
 test('Vary survives a handler, an app OPTIONS handler under preflightContinue, a later onSend hook and a not-found handler', async t => {
   const app = Fastify()
   await app.register(cors, { origin: [APP, 'https://other.example.com'], preflightContinue: true })

@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, rootOf, routeConfigReader, skipIdleOnSend, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, replyPrototypeOf, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
@@ -164,8 +164,6 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
 
   const app = Fastify()
   await app.register(cors, { origin: 'https://a.example' })
-  // Another onSend hook: the plugin's route keeps its onSend array once ready (skipIdleOnSend), which the check reads.
-  app.addHook('onSend', async function other () {})
   await app.ready()
   const expectations: Expectations = {
     method: 'OPTIONS',
@@ -173,7 +171,7 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
     constraints: { corsPreflight: 'yes' },
     isPluginRoute: config => Object.getOwnPropertySymbols(config).some(symbol => symbol.description === 'cors.preflightRoute'),
     hook: { name: 'corsOnRequest' },
-    sendHook: { name: 'finishResponse' },
+    guarded: prototype => typeof (prototype as { send?: unknown }).send === 'function' && (prototype as { send: { name: string } }).send.name === 'send$guarded',
     registeredOn: app
   }
   t.ok(checkInternals(app, expectations))
@@ -181,12 +179,12 @@ test('a changed internal fails startup naming the Fastify version and the fix', 
   t.throws(() => checkInternals(app, { ...expectations, isPluginRoute: () => false }), { code, message: /list of routes/ })
   t.throws(() => checkInternals(app, { ...expectations, constraints: {} }), { code, message: /lookup/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { code, message: /onRequest hooks/ })
-  t.throws(() => checkInternals(app, { ...expectations, sendHook: { name: 'renamed' } }), { code, message: /onSend hooks/ })
-  const pluginRoute = internalsOf(app).router.routes().find(route => route.method === 'OPTIONS')!.context as unknown as { onSend: unknown }
-  const onSend = pluginRoute.onSend
-  pluginRoute.onSend = null
-  t.throws(() => checkInternals(app, expectations), { code, message: /onSend hooks/ }, 'no onSend hook at all')
-  pluginRoute.onSend = onSend
+  t.throws(() => checkInternals(app, { ...expectations, guarded: () => false }), { code, message: /class of a route's replies/ })
+  const pluginRoute = internalsOf(app).router.routes().find(route => route.method === 'OPTIONS')!.context as unknown as { Reply: unknown }
+  const Reply = pluginRoute.Reply
+  pluginRoute.Reply = undefined
+  t.throws(() => checkInternals(app, expectations), { code, message: /class of a route's replies/ }, 'no reply class in the context')
+  pluginRoute.Reply = Reply
   t.throws(() => checkInternals(app, { ...expectations, registeredOn: Fastify() }), { code, message: /prototype chain/ })
   t.throws(() => checkInternals(app, { ...expectations, hook: { name: 'renamed' } }), { message: version })
   const notFoundRouter = (app as unknown as Record<symbol, { router: { off: (method: string, path: string) => void } }>)[notFoundSymbol(app)].router
@@ -232,7 +230,7 @@ test('without a route context, or with one that does not hold the route config, 
   t.equal(read.name, 'publicConfig')
 })
 
-test("answerFirst: the named onRequest hooks run first and onSend hooks last, in every route's and not-found handler's context they run for", async t => {
+test("answerFirst: the named onRequest hooks run first, in every route's and not-found handler's context they run for", async t => {
   const app = Fastify()
   app.addHook('onRequest', async function auth () {})
   app.addHook('onSend', async function early () {})
@@ -242,9 +240,8 @@ test("answerFirst: the named onRequest hooks run first and onSend hooks last, in
   app.addHook('onSend', async function compress () {})
   app.get('/a', { onRequest: async function routeLevel () {} }, async () => 'a')
   await app.register(async child => {
-    // A second registration's pair, as a nested registration of the plugin adds.
+    // A second registration's hook, as a nested registration of the plugin adds.
     child.addHook('onRequest', async function ours () {})
-    child.addHook('onSend', async function finish () {})
     child.get('/b', async () => 'b')
   })
   await app.register(async other => {
@@ -255,15 +252,13 @@ test("answerFirst: the named onRequest hooks run first and onSend hooks last, in
   await app.register(async scope => { bare = scope; scope.get('/c', async () => 'c') })
   await app.ready()
   const internals = internalsOf(app)
-  answerFirst(app, internals, { name: 'ours' }, { name: 'finish' })
+  answerFirst(app, internals, { name: 'ours' })
   const contexts = Object.fromEntries(internals.router.routes().map(route => [`${route.method} ${route.path}`, route.context]))
   t.same(hookNames(contexts['GET /a'], 'onRequest'), ['bound ours', 'bound auth', 'bound limit', 'bound routeLevel'])
-  t.same(hookNames(contexts['GET /a'], 'onSend'), ['bound early', 'bound compress', 'bound finish'])
+  t.same(hookNames(contexts['GET /a'], 'onSend'), ['bound early', 'bound finish', 'bound compress'], 'onSend hooks are left in their order')
   t.same(hookNames(contexts['GET /b'], 'onRequest'), ['bound ours', 'bound ours', 'bound auth', 'bound limit'], 'both registrations first, in their order')
-  t.same(hookNames(contexts['GET /b'], 'onSend'), ['bound early', 'bound compress', 'bound finish', 'bound finish'])
   const rootNotFound = internals.notFoundRouter.find('GET', '/', {})!.context
   t.same(hookNames(rootNotFound, 'onRequest'), ['bound ours', 'bound auth', 'bound limit'], "the root's not-found handler")
-  t.same(hookNames(rootNotFound, 'onSend'), ['bound early', 'bound compress', 'bound finish'])
   t.equal(rootOf(bare), app, 'the root of a child scope is the app')
   t.equal(rootOf(app), app)
   // The reordered arrays are the ones Fastify runs.
@@ -271,14 +266,12 @@ test("answerFirst: the named onRequest hooks run first and onSend hooks last, in
   const probe = Fastify()
   probe.addHook('onRequest', async () => { order.push('auth') })
   probe.addHook('onRequest', async function ours () { order.push('ours') })
-  probe.addHook('onSend', async function finish () { order.push('finish') })
-  probe.addHook('onSend', async () => { order.push('later') })
   probe.get('/', async () => 'ok')
   await probe.ready()
-  answerFirst(probe, internalsOf(probe), { name: 'ours' }, { name: 'finish' })
+  answerFirst(probe, internalsOf(probe), { name: 'ours' })
   await probe.inject('/')
   await probe.inject('/nope')
-  t.same(order, ['ours', 'auth', 'later', 'finish', 'ours', 'auth', 'later', 'finish'], 'a route and the not-found handler')
+  t.same(order, ['ours', 'auth', 'ours', 'auth'], 'a route and the not-found handler')
 })
 
 test('answerFirst fails startup naming the Fastify version where hooks are no longer arrays of functions', async t => {
@@ -286,40 +279,25 @@ test('answerFirst fails startup naming the Fastify version where hooks are no lo
   app.get('/', async () => 'ok')
   await app.ready()
   const internals = internalsOf(app)
-  const context = internals.router.routes()[0].context as unknown as { onSend: unknown }
-  context.onSend = { hooks: [] }
-  t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`a route's hooks .* in Fastify ${app.version.replaceAll('.', '\\.')}`) })
-  context.onSend = [{ name: 'not a function' }]
-  t.throws(() => answerFirst(app, internals, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
+  const context = internals.router.routes()[0].context as unknown as { onRequest: unknown }
+  context.onRequest = { hooks: [] }
+  t.throws(() => answerFirst(app, internals, { name: 'ours' }), { code: 'FST_CORS_FASTIFY_INTERNALS', message: new RegExp(`a route's hooks .* in Fastify ${app.version.replaceAll('.', '\\.')}`) })
+  context.onRequest = [{ name: 'not a function' }]
+  t.throws(() => answerFirst(app, internals, { name: 'ours' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
 })
 
-test('skipIdleOnSend: the onSend array of an own route where only the named hooks run is taken out; any other hook keeps it', async t => {
-  const own = { own: true }
-  const build = async (extra: (app: FastifyInstance) => void): Promise<FastifyInstance> => {
-    const app = Fastify()
-    app.addHook('onRequest', async function ours () {})
-    app.addHook('onSend', async function finish () {})
-    extra(app)
-    app.options('/*', { config: own }, async () => '')
-    app.get('/a', async () => 'a')
-    await app.ready()
-    skipIdleOnSend(app, internalsOf(app), config => config.own === true, { name: 'ours' }, { name: 'finish' })
-    return app
-  }
-  const onSendOf = (app: FastifyInstance, method: string): unknown => internalsOf(app).router.routes().find(route => route.method === method)!.context.onSend
-  const idle = await build(() => {})
-  t.equal(onSendOf(idle, 'OPTIONS'), null, 'only the named hooks: nothing to restore')
-  t.not(onSendOf(idle, 'GET'), null, "a route that is not the plugin's keeps it")
-  for (const [kind, name] of [['onRequest', 'auth'], ['onSend', 'compress'], ['preParsing', 'parse'], ['preValidation', 'validate'], ['preHandler', 'prepare'], ['preSerialization', 'serialize']] as const) {
-    const app = await build(app => app.addHook(kind as 'onRequest', { [name]: async function () {} }[name]))
-    t.same(hookNames(internalsOf(app).router.routes().find(route => route.method === 'OPTIONS')!.context, 'onSend').filter(hook => hook === 'bound finish'), ['bound finish'], `kept beside ${kind}`)
-  }
-  const changedApp = Fastify()
-  changedApp.options('/*', { config: own }, async () => '')
-  await changedApp.ready()
-  const context = internalsOf(changedApp).router.routes()[0].context as unknown as { preHandler: unknown }
-  context.preHandler = { hooks: [] }
-  t.throws(() => skipIdleOnSend(changedApp, internalsOf(changedApp), config => config.own === true, { name: 'ours' }, { name: 'finish' }), { code: 'FST_CORS_FASTIFY_INTERNALS' })
+test("replyPrototypeOf: the app's Reply prototype, from any of its scopes; fails startup naming the Fastify version without one", async t => {
+  const app = Fastify()
+  let child!: FastifyInstance
+  await app.register(async scope => { child = scope })
+  const key = Object.getOwnPropertySymbols(app).find(symbol => symbol.description === 'fastify.Reply')!
+  const Reply = (app as unknown as Record<symbol, { prototype: object }>)[key]
+  t.equal(replyPrototypeOf(app), Reply.prototype)
+  t.equal(replyPrototypeOf(child), Reply.prototype, "a child scope's gives the app's")
+  const code = 'FST_CORS_FASTIFY_INTERNALS'
+  t.throws(() => replyPrototypeOf({ version: '9.9.9' } as never), { code, message: /reply class .* Fastify 9\.9\.9/ })
+  t.throws(() => replyPrototypeOf({ version: '9.9.9', [key]: { prototype: { header () {}, send () {} } } } as never), { code }, 'without removeHeader')
+  t.throws(() => replyPrototypeOf({ version: '9.9.9', [key]: {} } as never), { code }, 'without a prototype')
 })
 
 test("decorateFrameworkErrors: Fastify calls the options' frameworkErrors, read on each error; the decoration runs first, then the app's or Fastify's own answer", async t => {
