@@ -7,7 +7,8 @@
 // For the second it asks Fastify's own router (fastify-internals.ts) with what
 // the preflight says of its actual request: the same URL and Host, the
 // requested method, and whether it sends Accept-Version. It keeps no copy of
-// the routes. Where a constraint the preflight does not carry (a custom
+// the routes, only, per method, the records of its static paths that no
+// constraint narrows, which the router would find for exactly that URL. Where a constraint the preflight does not carry (a custom
 // strategy, or host or version replaced by the app) takes part in the lookup,
 // the answer is certain only if every route that constraint could select has
 // the same policy; otherwise "uncertain", never a guess. When no route answers,
@@ -86,11 +87,15 @@ export class Registry {
   private readonly byId = new Map<symbol, Scope>()
   private router!: FastifyRouter
   private notFoundRouter!: FastifyRouter
-  /** Per method, the one record of all its routes and all not-found handlers, when they share one. */
-  private readonly uniform = new Map<string, RouteCors>()
+  /**
+   * Per method of the app's routes, the one record of all its routes and all
+   * not-found handlers, when they share one; null when they differ.
+   */
+  private readonly uniform = new Map<string, RouteCors | null>()
   /** The one record of every not-found handler, for methods no route answers; undefined when they differ. */
   private notFoundUniform: RouteCors | undefined
-  private readonly methods = new Set<string>()
+  /** Per method, the target of each static path (no parameter, wildcard or encoding) where no route of the method is constrained. */
+  private readonly staticTargets = new Map<string, Map<string, Answer>>()
   /** Per method, the versions its routes are constrained to (Fastify's own version strategy only). */
   private readonly versions = new Map<string, string[]>()
   /** Per method, its routes constrained by a strategy whose value the preflight does not carry. */
@@ -165,12 +170,16 @@ export class Registry {
     this.hostIsBuiltIn = !this.unknown.includes('host')
     const versionIsBuiltIn = !this.unknown.includes('version')
     const byMethod = new Map<string, Set<RouteCors>>()
+    const constrained = new Map<string, Set<string>>()
     for (const route of this.router.routes()) {
       const record = describe(route)
       route.context.config[kRouteCors] = record
       if (record.preflightRoute === true) continue
-      this.methods.add(route.method)
       entry(byMethod, route.method, () => new Set()).add(record)
+      if (isStaticPath(route.path)) {
+        if (Object.keys(route.constraints).length > 0) entry(constrained, route.method, () => new Set()).add(route.path)
+        else entry(this.staticTargets, route.method, () => new Map()).set(route.path, this.routeTarget(record))
+      }
       if (Object.keys(route.constraints).some(name => this.unknown.includes(name))) {
         // Only the host, when Fastify derives it, tells it apart from the other routes at its path.
         const known = this.hostIsBuiltIn && route.constraints.host !== undefined ? { host: route.constraints.host } : {}
@@ -191,8 +200,10 @@ export class Registry {
     for (const [method, records] of byMethod) {
       const [record] = records
       // Every route of the method and every not-found handler have one record: which answers changes nothing.
-      if (records.size === 1 && this.notFoundUniform === record) this.uniform.set(method, record)
+      this.uniform.set(method, records.size === 1 && this.notFoundUniform === record ? record : null)
     }
+    // A constrained route at a static path may answer there instead: the router decides.
+    for (const [method, paths] of constrained) for (const path of paths) this.staticTargets.get(method)?.delete(path)
     this.built = true
   }
 
@@ -202,7 +213,8 @@ export class Registry {
    * undefined: it depends on the URL (ask `target`).
    */
   uniformRecord (method: string): RouteCors | undefined {
-    return this.methods.has(method) ? this.uniform.get(method) : this.notFoundUniform
+    const uniform = this.uniform.get(method)
+    return uniform === undefined ? this.notFoundUniform : uniform ?? undefined
   }
 
   /**
@@ -212,6 +224,11 @@ export class Registry {
    */
   target (method: string, request: FastifyRequest, versioned: boolean): Target {
     const url = request.raw.url as string
+    if (this.unknown.length === 0 && !(versioned && this.versions.size > 0)) {
+      // What find-my-way finds for a URL that is exactly one of these paths: a static match comes first, whatever the Host.
+      const atStaticPath = this.staticTargets.get(method)?.get(url)
+      if (atStaticPath !== undefined) return atStaticPath
+    }
     // As find-my-way derives it: Host over HTTP/1, :authority over HTTP/2.
     const host = this.hostIsBuiltIn ? request.headers.host || request.headers[':authority'] as string | undefined : undefined
     const consulted = { unknown: false }
@@ -309,6 +326,15 @@ export class Registry {
   private notFoundTarget (notFound: RouteCors): Answer {
     return entry(this.notFoundTargets, notFound, () => ({ kind: 'none', notFound }))
   }
+}
+
+/**
+ * A path the router matches only by equality with the URL: no parameter (':'),
+ * wildcard ('*'), percent-encoding the router would decode, or query, fragment or
+ * semicolon delimiter it would cut at.
+ */
+function isStaticPath (path: string): boolean {
+  return !/[:*%?#;]/.test(path)
 }
 
 /** The value at `key`, created and stored on first use. */

@@ -482,3 +482,25 @@ test('a must-match strategy on some routes: a route of another method without it
   t.equal((await app.inject({ method: 'PUT', url: '/x', headers: { origin: PARTNER, 'content-type': 'application/json', 'x-tenant': 'one' }, payload: '{}' })).statusCode, 404)
   t.same(ran, ['put'])
 })
+
+test('a static path is answered from the records kept for it, exactly as the router finds it; a constrained route there leaves it to the router', async t => {
+  const app = Fastify(withRouterOptions({ caseSensitive: false, ignoreTrailingSlash: true }))
+  await app.register(cors, { origin: [APP, PARTNER] })
+  app.put('/static/items', { config: { cors: { origin: PARTNER } } }, async () => 'items')
+  app.put('/static/:name', async () => 'named')
+  app.put('/hosted', { config: { cors: { origin: PARTNER } } }, async () => 'plain')
+  app.put('/hosted', { constraints: { host: 'api.example' }, config: { cors: { origin: APP } } }, async () => 'host')
+  app.put('/enc%41', { config: { cors: { origin: PARTNER } } }, async () => 'encoded')
+  await app.ready()
+  const allowed = async (url: string, origin: string, host = 'localhost'): Promise<boolean> => {
+    const response = await app.inject({ method: 'OPTIONS', url, headers: { host, origin, 'access-control-request-method': 'PUT' } })
+    return response.headers['access-control-allow-origin'] === origin
+  }
+  t.same([await allowed('/static/items', PARTNER), await allowed('/static/items', APP)], [true, false], 'the static route')
+  t.same([await allowed('/STATIC/Items', PARTNER), await allowed('/static/items/', APP), await allowed('/static/items?q=1', APP)], [true, false, false], 'spellings the router finds it by: case, trailing slash, query')
+  t.same([await allowed('/static/other', APP), await allowed('/static/other', PARTNER)], [true, true], 'the parametric route beside it')
+  t.same([await allowed('/hosted', APP, 'api.example'), await allowed('/hosted', PARTNER, 'api.example')], [true, false], 'the host-constrained route, for its host')
+  t.same([await allowed('/hosted', APP), await allowed('/hosted', PARTNER)], [false, true], 'the unconstrained one, for any other')
+  t.same([await allowed('/encA', PARTNER), await allowed('/enc%41', PARTNER)], [true, true], 'a percent-encoded path: as the router decodes it')
+  await app.close()
+})
