@@ -174,6 +174,7 @@ function settleRaw (reply: FastifyReply, request: FastifyRequest, header: ReplyP
 
 /** Whether replies made from `prototype` are guarded. */
 export function isGuarded (prototype: object): boolean {
-  const methods = prototype as Partial<ReplyPrototype>
-  return guards.has(methods.header ?? guards) && guards.has(methods.removeHeader ?? guards) && guards.has(methods.send ?? guards)
+  // A WeakSet holds no undefined: a missing method is not a guard.
+  const methods = prototype as Record<keyof ReplyPrototype, object>
+  return guards.has(methods.header) && guards.has(methods.removeHeader) && guards.has(methods.send)
 }

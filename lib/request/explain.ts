@@ -137,11 +137,6 @@ export class RecordingReply {
     return this.headers[name.toLowerCase()]
   }
 
-  removeHeader (name: string): this {
-    delete this.headers[name.toLowerCase()]
-    return this
-  }
-
   code (status: number): this {
     this.statusCode = status
     return this
