@@ -17,7 +17,6 @@ import { answerWith, varyOn } from './answer.js'
 interface Refusal { readonly reason: Reason, readonly granted: string | undefined }
 
 const NO_ROUTE = Object.freeze({ corsReason: 'no-route' })
-const ACCEPT_VERSION = 'accept-version'
 const METHOD_REFUSED: Refusal = { reason: 'method-not-allowed', granted: undefined }
 
 /**
@@ -43,7 +42,7 @@ export function handlePreflight (registry: Registry, request: FastifyRequest, re
   if (uniform !== undefined) {
     policy = uniform.policy
   } else {
-    const target = registry.target(method, request, requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true)
+    const target = registry.target(method, request, requestedHeaders)
     if (target.kind === 'uncertain') return refuse(request, reply, 'preflight', target.reason)
     if (target.kind === 'route') {
       policy = target.route.policy

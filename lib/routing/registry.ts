@@ -79,6 +79,7 @@ type Answer = Exclude<Target, { kind: 'uncertain' }>
 
 /** Fastify answers the request itself, with no route (its frameworkErrors: a bad URL, a parameter over maxParamLength, a failing asynchronous constraint). */
 const FAILS_BEFORE_ROUTING: Routed = Object.freeze({ kind: 'error' })
+const ACCEPT_VERSION = 'accept-version'
 const AMBIGUOUS: Target = { kind: 'uncertain', reason: 'ambiguous-route' }
 
 export class Registry {
@@ -220,11 +221,13 @@ export class Registry {
   /**
    * The route that the actual request announced by this preflight will reach:
    * same URL (after rewriteUrl), same Host or :authority, the requested method.
-   * `versioned`: the preflight announces an Accept-Version header, whose value it does not carry.
+   * `requestedHeaders`: the preflight's Access-Control-Request-Headers, read
+   * only once some route is versioned, for an Accept-Version header whose value it does not carry.
    */
-  target (method: string, request: FastifyRequest, versioned: boolean): Target {
+  target (method: string, request: FastifyRequest, requestedHeaders: string | undefined): Target {
     const url = request.raw.url as string
-    if (this.unknown.length === 0 && !(versioned && this.versions.size > 0)) {
+    const withVersion = this.versions.size > 0 && requestedHeaders?.toLowerCase().includes(ACCEPT_VERSION) === true
+    if (this.unknown.length === 0 && !withVersion) {
       // What find-my-way finds for a URL that is exactly one of these paths: a static match comes first, whatever the Host.
       const atStaticPath = this.staticTargets.get(method)?.get(url)
       if (atStaticPath !== undefined) return atStaticPath
@@ -233,7 +236,7 @@ export class Registry {
     const host = this.hostIsBuiltIn ? request.headers.host || request.headers[':authority'] as string | undefined : undefined
     const consulted = { unknown: false }
     let outcomes: Answer[]
-    if (versioned && this.versions.size > 0) {
+    if (withVersion) {
       // The request will carry an Accept-Version whose value the preflight does not tell. Once a route of the
       // app is versioned, find-my-way derives it and then matches only versioned routes: the request reaches
       // one of this method's versions at this URL or, with any other value, the not-found handler.
