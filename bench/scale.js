@@ -266,14 +266,19 @@ async function cpuPhase (opts, pinned, live) {
       }
       results[id].push(entry)
       log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)}`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
-      if (opts.inprocessAmount > 0) {
-        const inner = {}
-        for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) inner[key(variant, size)] = await driveKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
-        inProcess[id].push(inner)
-        log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} in process µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(inner[key(v, size)].us, 2)} (GC ${formatFixed(inner[key(v, size)].gcUs, 2)})`).join(', ')}`).join('; ')}`)
-      }
     }
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
+  }
+  // In-process rounds only after every HTTP round: a server that has driven stand-in requests through
+  // fastify.routing serves HTTP slower from then on (bare Fastify at 100 routes: 33 -> 44 µs a request),
+  // and by how much differs from server to server, which skewed the HTTP growth when the two alternated.
+  for (let round = 0; opts.inprocessAmount > 0 && round < opts.rounds; round++) {
+    for (const [index, id] of kindIds.entries()) {
+      const inner = {}
+      for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) inner[key(variant, size)] = await driveKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
+      inProcess[id].push(inner)
+      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} in process µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(inner[key(v, size)].us, 2)} (GC ${formatFixed(inner[key(v, size)].gcUs, 2)})`).join(', ')}`).join('; ')}`)
+    }
   }
   for (const server of servers.values()) {
     await server.close()
@@ -460,7 +465,7 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     parts.push(`## Server CPU per request (µs)\n\n${t.cpu}`)
     parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
     if (t.inCpu !== undefined) {
-      parts.push(`## In process: CPU per request (µs), no sockets\n\nThe same servers, in the same rounds: each runs ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up then ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), timed in its process CPU time; in parentheses, the part spent in garbage-collection pauses (PerformanceObserver \`gc\` entries). Without the kernel's TCP work, what grows with the routes shows.\n\n${t.inCpu}`)
+      parts.push(`## In process: CPU per request (µs), no sockets\n\nThe same servers, after every HTTP round (a server that has driven these stand-in requests serves HTTP slower from then on): each runs ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up then ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), timed in its process CPU time; in parentheses, the part spent in garbage-collection pauses (PerformanceObserver \`gc\` entries). Without the kernel's TCP work, what grows with the routes shows.\n\n${t.inCpu}`)
       parts.push(`## In process: growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.inGrowth}`)
     }
     parts.push(`## Throughput (requests/s, medians; for reference, the load generator shares the machine)\n\n${t.rps}`)
