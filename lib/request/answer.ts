@@ -22,6 +22,7 @@ const ALLOW_ORIGIN = 'access-control-allow-origin'
 const ALLOW_CREDENTIALS = 'access-control-allow-credentials'
 const EXPOSE_HEADERS = 'access-control-expose-headers'
 const VARY = 'vary'
+const READ_GRANTING = [ALLOW_ORIGIN, ALLOW_CREDENTIALS, EXPOSE_HEADERS] as const
 
 type WriteHeader = (this: FastifyReply, name: string, value: string) => FastifyReply
 
@@ -78,7 +79,7 @@ export function forgetAnswer (request: FastifyRequest, reply: FastifyReply): voi
   if (request[kGrant] === undefined) return
   request[kGrant] = undefined
   request[kAllowOrigin] = undefined
-  for (const name of [ALLOW_ORIGIN, ALLOW_CREDENTIALS, EXPOSE_HEADERS]) reply.removeHeader(name)
+  for (const name of READ_GRANTING) reply.removeHeader(name)
 }
 
 /**
@@ -160,9 +161,7 @@ function settleRaw (reply: FastifyReply, request: FastifyRequest, header: ReplyP
   const raw = reply.raw
   const grant = request[kGrant]
   if (grant !== undefined) {
-    if (request[kAllowOrigin] === undefined && raw.hasHeader(ALLOW_ORIGIN)) raw.removeHeader(ALLOW_ORIGIN)
-    if (answered(request, grant, ALLOW_CREDENTIALS) === undefined && raw.hasHeader(ALLOW_CREDENTIALS)) raw.removeHeader(ALLOW_CREDENTIALS)
-    if (answered(request, grant, EXPOSE_HEADERS) === undefined && raw.hasHeader(EXPOSE_HEADERS)) raw.removeHeader(EXPOSE_HEADERS)
+    for (const name of READ_GRANTING) if (answered(request, grant, name) === undefined && raw.hasHeader(name)) raw.removeHeader(name)
   }
   const vary = request[kVary]
   if (vary != null && raw.hasHeader(VARY)) {

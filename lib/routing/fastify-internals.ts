@@ -122,9 +122,17 @@ const FastifyInternalsError = createError(ERROR_CODES.fastifyInternals, '%s', 50
 
 /** Fastify's not-found module, on the root instance under a symbol described 'fastify.404'; its `router` is a find-my-way instance. */
 function notFoundModule (app: FastifyInstance): { router?: unknown } | undefined {
-  for (const level of instanceChain(app)) {
-    const key = Object.getOwnPropertySymbols(level).find(symbol => symbol.description === 'fastify.404')
-    if (key !== undefined) return (level as Record<symbol, { router?: unknown } | undefined>)[key]
+  return underSymbol(app, 'fastify.404')
+}
+
+/**
+ * What Fastify keeps under the symbol with this description on `instance` or
+ * its nearest ancestor that has one (lib/symbols.js); undefined when none does.
+ */
+function underSymbol<T> (instance: object, description: string): T | undefined {
+  for (const level of instanceChain(instance as FastifyInstance)) {
+    const key = Object.getOwnPropertySymbols(level).find(symbol => symbol.description === description)
+    if (key !== undefined) return (level as Record<symbol, T | undefined>)[key]
   }
   return undefined
 }
@@ -372,10 +380,8 @@ export interface ReplyPrototype {
  * prototype (checkInternals proves it for the plugin's own route).
  */
 export function replyPrototypeOf (app: FastifyInstance): ReplyPrototype {
-  const root = rootOf(app) as unknown as Record<symbol, unknown>
-  const key = Object.getOwnPropertySymbols(root).find(symbol => symbol.description === 'fastify.Reply')
-  const Reply = key === undefined ? undefined : root[key] as { prototype?: Partial<ReplyPrototype> } | undefined
-  const prototype = Reply?.prototype
+  // The root's own: a child scope holds its own class, built from the app's.
+  const prototype = underSymbol<{ prototype?: Partial<ReplyPrototype> }>(rootOf(app), 'fastify.Reply')?.prototype
   if (typeof prototype?.header !== 'function' || typeof prototype.removeHeader !== 'function' || typeof prototype.send !== 'function') {
     throw changed(app, "the app's reply class (the 'fastify.Reply' symbol's class, with header, removeHeader and send)")
   }
@@ -386,11 +392,7 @@ type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: Fas
 
 /** Fastify's options object, which it reads `frameworkErrors` from on each such error (fastify.js). */
 function serverOptions (app: FastifyInstance): { frameworkErrors?: FrameworkErrors } | undefined {
-  for (const level of instanceChain(app)) {
-    const key = Object.getOwnPropertySymbols(level).find(symbol => symbol.description === 'fastify.options')
-    if (key !== undefined) return (level as Record<symbol, { frameworkErrors?: FrameworkErrors } | undefined>)[key]
-  }
-  return undefined
+  return underSymbol(app, 'fastify.options')
 }
 
 /**

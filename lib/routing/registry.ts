@@ -8,8 +8,9 @@
 // the preflight says of its actual request: the same URL and Host, the
 // requested method, and whether it sends Accept-Version. It keeps no copy of
 // the routes, only, per method, the records of its static paths that no
-// constraint narrows, which the router would find for exactly that URL. Where a constraint the preflight does not carry (a custom
-// strategy, or host or version replaced by the app) takes part in the lookup,
+// constraint narrows, which the router would find for exactly that URL.
+// Where a constraint the preflight does not carry (a custom strategy, or host
+// or version replaced by the app) takes part in the lookup,
 // the answer is certain only if every route that constraint could select has
 // the same policy; otherwise "uncertain", never a guess. When no route answers,
 // the not-found handler Fastify will run says whose policy applies.
