@@ -43,8 +43,7 @@ export function compileOriginList (parts: OriginList): OriginTest {
   if (!any && !hasPatterns && !hasGuarded && regexps.length === 0) return (origin) => exact.has(origin)
   // Exact origins first, before any validation: they were validated at startup.
   if (any) return (origin) => exact.has(origin) || isSerializedOrigin(origin)
-  return (origin) => {
-    if (exact.has(origin)) return true
+  const matches = (origin: string): boolean => {
     if (!isSerializedOrigin(origin)) return false
     if (hasPatterns && matchesPattern(patterns, origin) !== -1) return true
     if (hasGuarded && matchesWithinSuffixes(guarded, origin)) return true
@@ -52,6 +51,19 @@ export function compileOriginList (parts: OriginList): OriginTest {
       if (regexps[i].test(origin)) return true
     }
     return false
+  }
+  // Pages from one origin ask one after another: the last origin's verdict is
+  // remembered, so that a repeat costs one string comparison instead of a
+  // validation and a pattern lookup (each verdict depends on the origin alone).
+  let lastOrigin = ''
+  let lastVerdict = false
+  return (origin) => {
+    if (origin === lastOrigin) return lastVerdict
+    if (exact.has(origin)) return true
+    if (origin.length > MAX_ORIGIN_LENGTH) return false
+    lastVerdict = matches(origin)
+    lastOrigin = origin
+    return lastVerdict
   }
 }
 

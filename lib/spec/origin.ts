@@ -88,8 +88,18 @@ export function isSerializedOrigin (value: string): boolean {
 
 export type OriginRefusal = 'malformed-origin' | 'opaque-origin' | 'origin-not-allowed'
 
+// A refused page usually asks again, from the same origin: its reason is
+// remembered, so that the repeat costs one string comparison, not a validation.
+let lastRefused = ''
+let lastReason: OriginRefusal = 'malformed-origin'
+
 /** Why an origin was refused: the reason a 403 names, and the one logged. */
 export function refusalReason (origin: string): OriginRefusal {
   if (origin === 'null') return 'opaque-origin'
-  return isSerializedOrigin(origin) ? 'origin-not-allowed' : 'malformed-origin'
+  if (origin === lastRefused) return lastReason
+  // Longer than any origin: malformed at a glance, and never kept.
+  if (origin.length > MAX_ORIGIN_LENGTH) return 'malformed-origin'
+  lastReason = isSerializedOrigin(origin) ? 'origin-not-allowed' : 'malformed-origin'
+  lastRefused = origin
+  return lastReason
 }

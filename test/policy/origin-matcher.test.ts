@@ -1,4 +1,5 @@
 import { test } from 'tap'
+import fc from 'fast-check'
 import { parseOriginSetting } from '../../lib/config/origin-settings.js'
 import type { OriginList } from '../../lib/config/origin-rules.js'
 import { compileOriginList } from '../../lib/policy/origin-matcher.js'
@@ -108,4 +109,17 @@ test('a stateful /g or /y RegExp answers the same on every request', async t => 
   }
   t.equal(global.lastIndex, 0, "the app's own RegExp is not used (its lastIndex is untouched)")
   t.equal(sticky.lastIndex, 0)
+})
+
+test('the remembered last verdict never stands for another origin: in any order, each answer is a fresh matcher\'s', async t => {
+  const parts = { exact: ['https://listed.com'], patterns: patterns('https://*.example.com', 'https://*.amazonaws.com'), regexps: [/^https:\/\/re\d\.test$/] }
+  const pool = [
+    'https://listed.com', 'https://a.example.com', 'https://example.com', 'https://x.amazonaws.com', 'https://x.s3.amazonaws.com',
+    'https://re1.test', 'https://rex.test', 'null', '', 'https://a.example.com/', 'https://' + 'a'.repeat(300) + '.example.com'
+  ]
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 30 }), origins => {
+    const remembering = matcher(parts)
+    return origins.every(origin => remembering.allows(origin) === matcher(parts).allows(origin))
+  }), { numRuns: 2000, seed: 31 })
+  t.ok(matcher(parts).allows('https://a.example.com') && !matcher(parts).allows('https://x.s3.amazonaws.com'), 'the pool has both verdicts')
 })

@@ -33,16 +33,30 @@ test('refusalReason tells malformed, opaque and merely not allowed apart', async
   t.equal(refusalReason('https://x.com'), 'origin-not-allowed')
 })
 
+// The check as it was, one RegExp and two checks on its captures (kept here as the reference).
+const capturing = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-][a-z0-9._-]*|\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?$/
+const defaultPorts: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443', ftp: '21' }
+function reference (value: string): boolean {
+  if (value.length > MAX_ORIGIN_LENGTH) return false
+  const match = capturing.exec(value)
+  if (match === null || match[2].includes('..')) return false
+  return match[3] === undefined || (Number(match[3]) <= 65535 && defaultPorts[match[1]] !== match[3])
+}
+
+test('refusalReason remembers only the last origin: in any order of repeats, each reason is its own', async t => {
+  const long = 'https://' + 'a'.repeat(MAX_ORIGIN_LENGTH)
+  const pool = ['null', '', 'https://x.com', 'https://X.com', 'https://x.com/', 'http://localhost:80', 'http://localhost:8080', long, long + 'b']
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 30 }), origins => {
+    for (const value of origins) {
+      const expected = value === 'null' ? 'opaque-origin' : reference(value) ? 'origin-not-allowed' : 'malformed-origin'
+      if (refusalReason(value) !== expected) return false
+    }
+    return true
+  }), { numRuns: 2000, seed: 909 })
+  t.pass('2,000 sequences of repeated and alternating origins')
+})
+
 test('isSerializedOrigin gives the verdict of the RegExp check it replaced, on origin-like strings', async t => {
-  // The check as it was, one RegExp and two checks on its captures (kept here as the reference).
-  const capturing = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-][a-z0-9._-]*|\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?$/
-  const defaultPorts: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443', ftp: '21' }
-  const reference = (value: string): boolean => {
-    if (value.length > MAX_ORIGIN_LENGTH) return false
-    const match = capturing.exec(value)
-    if (match === null || match[2].includes('..')) return false
-    return match[3] === undefined || (Number(match[3]) <= 65535 && defaultPorts[match[1]] !== match[3])
-  }
   const piece = fc.constantFrom('https', 'http', 'ws', 'ftp', 'a+b.c', '://', ':', '.', '..', '[', ']', '::1', 'a', 'b-c', '_', '0', '1', '80', '443', '21', '65535', '65536', '080', '9', '/', 'A', ' ')
   const hostPiece = fc.constantFrom('a', 'b-c', '_', '0', '.', '..', 'x1', ':', ']')
   // Mostly shaped like an origin (scheme, '://', host, port), with stray pieces anywhere.
