@@ -8,6 +8,7 @@ import { execFileSync, fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 
@@ -128,13 +129,26 @@ export class ChildServer {
  */
 export function serveMeasurements (app, commands = {}) {
   let base = process.cpuUsage()
+  // Garbage-collection pauses since the last reset: milliseconds and count, young generation apart.
+  let gc = { ms: 0, count: 0, youngMs: 0, young: 0 }
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration
+      gc.count++
+      if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.youngMs += entry.duration
+        gc.young++
+      }
+    }
+  }).observe({ entryTypes: ['gc'] })
   process.on('message', (message) => {
     if (message?.cmd === 'reset') {
       base = process.cpuUsage()
+      gc = { ms: 0, count: 0, youngMs: 0, young: 0 }
       process.send({ type: 'reset' })
     } else if (message?.cmd === 'read') {
       const used = process.cpuUsage(base)
-      process.send({ type: 'read', user: used.user, system: used.system })
+      process.send({ type: 'read', user: used.user, system: used.system, gc })
     } else if (message?.cmd === 'close') {
       app.close().then(() => process.exit(0), () => process.exit(1))
     } else if (Object.hasOwn(commands, message?.cmd)) {
@@ -205,5 +219,5 @@ export async function measure (server, request, { warmup, amount, connections })
     const ours = (used.user + used.system) / 1e6 + run.generatorCpu * run.seconds
     foreign = Math.max(0, ((after.busy - ticks.busy) / perSecond - ours) / wall)
   }
-  return { ...run, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses }
+  return { ...run, foreign, cpuPerRequest: (used.user + used.system) / run.responses, userPerRequest: used.user / run.responses, gc: used.gc }
 }

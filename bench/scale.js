@@ -57,6 +57,7 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
   --no-startup           skip phase 1 (startup, heap, printRoutes)
   --no-cpu               skip phase 2 (per-request CPU)
   --no-pin               do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env SCALE_PIN=0
+  --no-isolate           leave the other servers running during a measured run (default: stopped)   env SCALE_ISOLATE=0
   --out FILE             where to write the Markdown report                default bench/scale-results.md
 `
 
@@ -76,6 +77,7 @@ function settings () {
     'no-startup': { type: 'boolean' },
     'no-cpu': { type: 'boolean' },
     'no-pin': { type: 'boolean' },
+    'no-isolate': { type: 'boolean' },
     out: { type: 'string' }
   }, HELP)
   const quick = values.quick === true || env.SCALE_QUICK === '1'
@@ -102,6 +104,7 @@ function settings () {
     startup: values['no-startup'] !== true,
     cpu: values['no-cpu'] !== true,
     pin: values['no-pin'] !== true && env.SCALE_PIN !== '0',
+    isolate: values['no-isolate'] !== true && env.SCALE_ISOLATE !== '0',
     out: values.out ?? DEFAULT_OUT
   }
 }
@@ -147,6 +150,25 @@ async function verify (server, kind) {
 }
 
 // --------------------------------------------------------------------- load
+
+/**
+ * Runs `run` with the other servers stopped (SIGSTOP, then SIGCONT), unless
+ * --no-isolate: all servers are pinned to one core, and nothing of theirs (a
+ * GC helper thread finishing a collection, a timer) should share it with the
+ * server being measured, whose own GC helper threads run there too.
+ */
+async function alone (server, servers, opts, run) {
+  const others = opts.isolate ? [...servers.values()].filter(other => other !== server) : []
+  for (const other of others) other.child.kill('SIGSTOP')
+  try {
+    return await run()
+  } finally {
+    for (const other of others) other.child.kill('SIGCONT')
+  }
+}
+
+/** µs of garbage-collection pauses per response in a measured run. */
+const gcPerRequest = (run) => run.gc.ms * 1000 / run.responses
 
 /** One measured run (harness.js), every response checked. */
 async function measureKind (server, kind, opts) {
@@ -262,10 +284,11 @@ async function cpuPhase (opts, pinned, live) {
     for (const [index, id] of kindIds.entries()) {
       const entry = {}
       for (const [variant, size] of rotate(pairs, round * 2 + index)) {
-        entry[key(variant, size)] = await measureKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
+        const server = servers.get(key(variant, size))
+        entry[key(variant, size)] = await alone(server, servers, opts, () => measureKind(server, kindsAt[size][id], opts))
       }
       results[id].push(entry)
-      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)}`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
+      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(entry[key(v, size)]), 1)})`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
     }
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
   }
@@ -275,7 +298,10 @@ async function cpuPhase (opts, pinned, live) {
   for (let round = 0; opts.inprocessAmount > 0 && round < opts.rounds; round++) {
     for (const [index, id] of kindIds.entries()) {
       const inner = {}
-      for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) inner[key(variant, size)] = await driveKind(servers.get(key(variant, size)), kindsAt[size][id], opts)
+      for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) {
+        const server = servers.get(key(variant, size))
+        inner[key(variant, size)] = await alone(server, servers, opts, () => driveKind(server, kindsAt[size][id], opts))
+      }
       inProcess[id].push(inner)
       log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} in process µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(inner[key(v, size)].us, 2)} (GC ${formatFixed(inner[key(v, size)].gcUs, 2)})`).join(', ')}`).join('; ')}`)
     }
@@ -296,6 +322,7 @@ async function cpuPhase (opts, pinned, live) {
       label: kindsAt[small][id].label,
       requests: Object.fromEntries(opts.sizes.map(size => [size, kindsAt[size][id].request])),
       cpu: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size)]))])),
+      gc: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => gcPerRequest(r[key(v, size)])))]))])),
       rps: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size, 'rps')]))])),
       oursOverCors: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
       oursOverBare: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
@@ -352,8 +379,8 @@ function cpuTables (c) {
   const sizes = Object.keys(c.summary[0].cpu).map(Number)
   const one = (x) => formatFixed(x, 1)
   const cpu = markdownTable(
-    ['Request', 'routes', ...VARIANTS.map(v => VARIANT_LABELS[v]), 'ours/@fastify/cors', 'ours/bare'],
-    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => range(row.cpu[size][v], one)), ratioCell(row.oursOverCors[size]), ratioCell(row.oursOverBare[size])])),
+    ['Request', 'routes', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} (GC)`), 'ours/@fastify/cors', 'ours/bare'],
+    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => `${range(row.cpu[size][v], one)} (${one(row.gc[size][v].median)})`), ratioCell(row.oursOverCors[size]), ratioCell(row.oursOverBare[size])])),
     ['---', '---:', '---:', '---:', '---:', '---:', '---:']
   )
   const growth = markdownTable(
@@ -452,7 +479,7 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor).`,
     `- Requests hit the resource nearest the middle of the table whose routes they need allow the origin: an allowed actual \`GET ${shape.get}\` with \`Origin: https://a.example\`, and a preflight \`OPTIONS ${shape.preflight.path}\` with \`Origin: https://a.example\`, \`Access-Control-Request-Method: ${shape.preflight.method}\` (a method whose routes differ in policy). Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with \`Access-Control-Allow-Origin: https://a.example\` for the plugins and without it for bare.`,
     '- Startup: each round builds each variant in a fresh child process, one at a time, in a rotating order; the child times `Fastify()` (after its imports) to `await app.ready()`. Heap: `process.memoryUsage().heapUsed` after `global.gc()` (repeated until it stops shrinking), right after ready and again after serving one actual request and one preflight. Ratios and differences are taken within a round and their median is shown with the rounds\' min–max.',
-    `- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running; once all are up, each gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run; CPU is the server process's user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
+    `- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running; once all are up, each gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run${opts.isolate ? ', with the other five stopped (SIGSTOP) meanwhile, so that nothing of theirs (a GC helper thread, a timer) runs on the core the measured server is pinned to (`--no-isolate` leaves them running)' : ' (`--no-isolate`: the other servers keep running)'}; CPU is the server process's user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
   ].join('\n'))
   if (s !== undefined) {
     const t = startupTables(s)
@@ -462,7 +489,7 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
   }
   if (c !== undefined) {
     const t = cpuTables(c)
-    parts.push(`## Server CPU per request (µs)\n\n${t.cpu}`)
+    parts.push(`## Server CPU per request (µs)\n\nIn parentheses, the median µs per request spent in garbage-collection pauses during the measured runs (PerformanceObserver \`gc\` entries, wall time of the pauses).\n\n${t.cpu}`)
     parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
     if (t.inCpu !== undefined) {
       parts.push(`## In process: CPU per request (µs), no sockets\n\nThe same servers, after every HTTP round (a server that has driven these stand-in requests serves HTTP slower from then on): each runs ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up then ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), timed in its process CPU time; in parentheses, the part spent in garbage-collection pauses (PerformanceObserver \`gc\` entries). Without the kernel's TCP work, what grows with the routes shows.\n\n${t.inCpu}`)

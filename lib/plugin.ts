@@ -13,7 +13,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { ungovernedRoutesError } from './config/errors.js'
 import type { Policy } from './policy/policy.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, replyPrototypeOf, rootOf, type RouterRoute } from './routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, replyPrototypeOf, runsOnRequest, rootOf, type RouterRoute } from './routing/fastify-internals.js'
 import { guardReplies, isGuarded } from './request/answer.js'
 import { frameworkErrorHandler } from './request/hooks.js'
 import { routeCorsOf, withRouteCors, type Registry, type RouteCors } from './routing/registry.js'
@@ -121,7 +121,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
     const ungoverned: RouterRoute[] = []
     registry.build(internals, CONSTRAINT, route => {
       const config = route.context.config
-      if (!hookNames(route.context, 'onRequest').includes(hookName)) {
+      if (!runsOnRequest(route.context, hookName)) {
         // No registration's hook runs for it (a sibling scope of the plugin's): no CORS.
         if (config.cors !== undefined) ungoverned.push(route)
         return records.of(undefined, undefined)
@@ -135,7 +135,7 @@ export function registryBuilder (registry: Registry, hook: { readonly name: stri
         : routePolicy(governor, config.cors, [route.method], route.path, governor.instance.log)
       return records.of(policy, governor.id)
     }, context => {
-      if (!hookNames(context, 'onRequest').includes(hookName)) return records.of(undefined, undefined)
+      if (!runsOnRequest(context, hookName)) return records.of(undefined, undefined)
       // The first hook to run takes a not-found request: the outermost registration's.
       const claimer = registry.above(context.server)[0]
       return records.of(claimer.policy, claimer.id)

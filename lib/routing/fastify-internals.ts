@@ -262,6 +262,14 @@ export function hookNames (context: RouteContext, kind: 'onRequest' | 'onSend'):
   return (context[kind] ?? []).map(hook => hook.name)
 }
 
+/** Whether one of a context's onRequest hooks has this (bound) name: asked of every route when the app is ready. */
+export function runsOnRequest (context: RouteContext, name: string): boolean {
+  const hooks = context.onRequest
+  if (hooks == null) return false
+  for (let i = 0; i < hooks.length; i++) if (hooks[i].name === name) return true
+  return false
+}
+
 /**
  * What the plugin knows must hold of its own OPTIONS route, which every app
  * with the plugin has: Fastify's router finds it with its own context, that
@@ -292,7 +300,7 @@ export function checkInternals (app: FastifyInstance, expect: Expectations): Fas
   // An app's own route at that URL may answer before the plugin's: any route's context will do.
   const found = internals.router.find(expect.method, expect.url, expect.constraints)
   if (found === null || !routes.some(route => route.context === found.context)) throw changed(app, "the router's lookup (find-my-way's `find`, returning the route's context as its store)")
-  if (!hookNames(route.context, 'onRequest').includes(boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
+  if (!runsOnRequest(route.context, boundName(expect.hook))) throw changed(app, "the names of a route's onRequest hooks (Fastify binds each hook to the route's instance)")
   if (route.context.Reply === undefined || !expect.guarded(route.context.Reply.prototype)) throw changed(app, "the class of a route's replies (Fastify builds each scope's Reply from its parent's, down from the app's)")
   if (![...instanceChain(route.context.server)].includes(expect.registeredOn)) throw changed(app, 'the prototype chain of scoped instances (Fastify makes a child scope with Object.create(parent))')
   if (internals.notFoundRouter.find('GET', '/', {}) === null) throw changed(app, "the not-found router's routes (one per prefix with a not-found handler, the root's at '/')")
@@ -347,7 +355,7 @@ export function answerFirst (app: FastifyInstance, internals: FastifyInternals, 
   for (const context of contexts) {
     const hooks = context as unknown as HookArrays
     if (!isHookArray(hooks.onRequest)) throw changed(app, "a route's hooks (Fastify keeps each kind as an array of bound functions in the route's context, or null)")
-    if (hooks.onRequest === null || !hookNames(context, 'onRequest').includes(firstName)) continue
+    if (hooks.onRequest === null || !runsOnRequest(context, firstName)) continue
     moveToFront(hooks.onRequest, firstName)
   }
 }
@@ -358,6 +366,12 @@ function isHookArray (hooks: unknown): boolean {
 
 /** In place: Fastify holds the array in the context, and may hold it elsewhere too. */
 function moveToFront (hooks: Array<{ readonly name: string }>, name: string): void {
+  // Usually they already are (the plugin registered before the other hooks): no copy.
+  let front = 0
+  while (front < hooks.length && hooks[front].name === name) front++
+  let rest = front
+  while (rest < hooks.length && hooks[rest].name !== name) rest++
+  if (rest === hooks.length) return
   const ours = hooks.filter(hook => hook.name === name)
   const others = hooks.filter(hook => hook.name !== name)
   hooks.splice(0, hooks.length, ...ours, ...others)

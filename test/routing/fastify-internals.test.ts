@@ -3,7 +3,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, replyPrototypeOf, rootOf, routeConfigReader, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, replyPrototypeOf, rootOf, routeConfigReader, runsOnRequest, type Expectations } from '../../lib/routing/fastify-internals.js'
 import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
 
@@ -272,6 +272,24 @@ test("answerFirst: the named onRequest hooks run first, in every route's and not
   await probe.inject('/')
   await probe.inject('/nope')
   t.same(order, ['ours', 'auth', 'ours', 'auth'], 'a route and the not-found handler')
+})
+
+test('answerFirst leaves hooks that are already in order as they are, the very arrays Fastify holds', async t => {
+  const app = Fastify()
+  app.addHook('onRequest', async function ours () {})
+  app.addHook('onRequest', async function auth () {})
+  app.get('/', async () => 'ok')
+  await app.ready()
+  const internals = internalsOf(app)
+  const context = internals.router.routes()[0].context
+  const before = context.onRequest
+  const hooks = [...before!]
+  answerFirst(app, internals, { name: 'ours' })
+  t.equal(context.onRequest, before, 'the same array')
+  t.same(context.onRequest, hooks, 'in the same order')
+  t.ok(runsOnRequest(context, 'bound ours') && runsOnRequest(context, 'bound auth'))
+  t.notOk(runsOnRequest(context, 'bound other'), 'a name none of its hooks has')
+  t.notOk(runsOnRequest({ ...context, onRequest: null }, 'bound ours'), 'a context without onRequest hooks')
 })
 
 test('answerFirst fails startup naming the Fastify version where hooks are no longer arrays of functions', async t => {
