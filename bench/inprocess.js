@@ -13,9 +13,10 @@
 //
 //   node bench/run.js --inprocess [--rounds N] [--amount N] [--warmup N] [--only a,b]
 import { spawn } from 'node:child_process'
+import { Session } from 'node:inspector/promises'
 import { fileURLToPath } from 'node:url'
 import { BENCH_VARIANTS, VARIANT_LABELS, allScenarios } from './configs.js'
-import { formatFixed, markdownTable, max, median, min, rotate } from './stats.js'
+import { formatFixed, formatInt, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SELF = fileURLToPath(import.meta.url)
 
@@ -64,7 +65,24 @@ export function drive (app, request) {
   return new Promise(resolve => app.routing(incoming(request), new Outgoing(resolve)))
 }
 
-async function worker (variant, scenarioId, warmup, amount) {
+/**
+ * Bytes allocated per request, collected or not, as V8's sampling heap profiler
+ * counts them (one sample per 64 bytes on average) over `amount` requests.
+ */
+async function allocatedPerRequest (app, request, amount) {
+  const session = new Session()
+  session.connect()
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  for (let i = 0; i < amount; i++) await drive(app, request)
+  const { profile } = await session.post('HeapProfiler.stopSampling')
+  session.disconnect()
+  let bytes = 0
+  const visit = (node) => { bytes += node.selfSize; node.children.forEach(visit) }
+  visit(profile.head)
+  return bytes / amount
+}
+
+async function worker (variant, scenarioId, warmup, amount, sampled) {
   const { buildApp } = await import('./app.js')
   const scenario = allScenarios().find(s => s.id === scenarioId)
   const app = await buildApp(variant, scenario.config)
@@ -80,17 +98,19 @@ async function worker (variant, scenarioId, warmup, amount) {
   const start = process.cpuUsage()
   for (let i = 0; i < amount; i++) await drive(app, request)
   const used = process.cpuUsage(start)
+  // After the timed requests: the profiler slows the ones it watches.
+  const bytes = sampled > 0 ? await allocatedPerRequest(app, request, sampled) : undefined
   await app.close()
-  process.stdout.write(JSON.stringify({ us: (used.user + used.system) / amount }))
+  process.stdout.write(JSON.stringify({ us: (used.user + used.system) / amount, bytes }))
 }
 
-function runWorker (variant, scenarioId, warmup, amount) {
+function runWorker (variant, scenarioId, warmup, amount, sampled) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--worker', variant, scenarioId, String(warmup), String(amount)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [SELF, '--worker', variant, scenarioId, String(warmup), String(amount), String(sampled)], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', chunk => { out += chunk })
     child.on('error', reject)
-    child.on('exit', code => code === 0 ? resolve(JSON.parse(out).us) : reject(new Error(`worker ${variant} ${scenarioId} exited with ${code}`)))
+    child.on('exit', code => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${variant} ${scenarioId} exited with ${code}`)))
   })
 }
 
@@ -98,10 +118,17 @@ function runWorker (variant, scenarioId, warmup, amount) {
 export async function runInProcess ({ rounds, warmup, amount, only, log }) {
   const scenarios = allScenarios().filter(s => only.length === 0 || only.some(part => s.id.includes(part)))
   const results = new Map(scenarios.map(s => [s.id, []]))
+  // Allocations hardly vary between runs: counted in the first round only.
+  const allocations = new Map(scenarios.map(s => [s.id, {}]))
+  const sampled = Math.max(1000, Math.round(amount / 20))
   for (let round = 0; round < rounds; round++) {
     for (const [index, scenario] of scenarios.entries()) {
       const entry = {}
-      for (const variant of rotate(BENCH_VARIANTS, round + index)) entry[variant] = await runWorker(variant, scenario.id, warmup, amount)
+      for (const variant of rotate(BENCH_VARIANTS, round + index)) {
+        const run = await runWorker(variant, scenario.id, warmup, amount, round === 0 ? sampled : 0)
+        entry[variant] = run.us
+        if (round === 0) allocations.get(scenario.id)[variant] = run.bytes
+      }
       results.get(scenario.id).push(entry)
       log(`in-process round ${round + 1}/${rounds} ${scenario.id.padEnd(36)} µs/req ${BENCH_VARIANTS.map(v => `${v} ${formatFixed(entry[v], 2)}`).join(', ')}`)
     }
@@ -138,11 +165,19 @@ export async function runInProcess ({ rounds, warmup, amount, only, log }) {
   }
   check('In process, ours − floor <= 0.3 µs on allowed and disallowed GET and preflights', scenarios.filter(s => floorKinds.includes(s.kind)), list => list.map(r => r.ours - r.floor), value => value <= 0.3)
   check('In process, ours <= @fastify/cors on every scenario', scenarios, list => list.map(r => r.ours / r['fastify-cors']), value => value <= 1)
-  const markdown = `## In-process (no sockets: fastify.routing with a minimal request and response)\n\n${rounds} rounds; per round and scenario each variant is a fresh process (rotating order) that serves ${warmup} warm-up requests, then ${amount} sequential requests through \`fastify.routing(req, res)\`, timed in process CPU time (user + system). Cells: medians of the per-round values; differences and ratios are per round, median (min–max). "floor": the same answers hand-written in one global onRequest hook (bench/floor.js).\n\n${table}\n`
+  const bytesTable = markdownTable(
+    ['Scenario', ...BENCH_VARIANTS.map(v => `${VARIANT_LABELS[v]} bytes`), 'ours − floor bytes'],
+    scenarios.map(scenario => {
+      const bytes = allocations.get(scenario.id)
+      return [scenario.label, ...BENCH_VARIANTS.map(v => formatInt(bytes[v])), formatInt(bytes.ours - bytes.floor)]
+    }),
+    ['---', ...BENCH_VARIANTS.map(() => '---:'), '---:']
+  )
+  const markdown = `## In-process (no sockets: fastify.routing with a minimal request and response)\n\n${rounds} rounds; per round and scenario each variant is a fresh process (rotating order) that serves ${warmup} warm-up requests, then ${amount} sequential requests through \`fastify.routing(req, res)\`, timed in process CPU time (user + system). Cells: medians of the per-round values; differences and ratios are per round, median (min–max). "floor": the same answers hand-written in one global onRequest hook (bench/floor.js).\n\n${table}\n\n### Bytes allocated per request\n\nIn round 1, after its timed requests, each process serves ${sampled} more under V8's sampling heap profiler (one sample per 64 bytes on average, objects already collected included), which counts what they allocate; the benchmark's own stand-in request and response are part of every variant's count.\n\n${bytesTable}\n`
   return { markdown, targets: targetLines }
 }
 
 if (process.argv[2] === '--worker') {
-  const [variant, scenarioId, warmup, amount] = process.argv.slice(3)
-  await worker(variant, scenarioId, Number(warmup), Number(amount))
+  const [variant, scenarioId, warmup, amount, sampled] = process.argv.slice(3)
+  await worker(variant, scenarioId, Number(warmup), Number(amount), Number(sampled ?? 0))
 }
