@@ -1,6 +1,6 @@
 // An origin list (exact origins, patterns, RegExps) compiled into one test,
 // "is this origin on the list?", that never scans the list.
-import { MAX_ORIGIN_LENGTH, isSerializedOrigin } from '../spec/origin.js'
+import { MAX_ORIGIN_LENGTH, isSerializedOrigin, rememberingLast } from '../spec/origin.js'
 import type { OriginList } from '../config/origin-rules.js'
 import { wholeOriginRegExp } from '../config/regexp-safety.js'
 import { publicSuffixOf } from '../config/public-suffix.js'
@@ -52,19 +52,9 @@ export function compileOriginList (parts: OriginList): OriginTest {
     }
     return false
   }
-  // Pages from one origin ask one after another: the last origin's verdict is
-  // remembered, so that a repeat costs one string comparison instead of a
-  // validation and a pattern lookup (each verdict depends on the origin alone).
-  let lastOrigin = ''
-  let lastVerdict = false
-  return (origin) => {
-    if (origin === lastOrigin) return lastVerdict
-    if (exact.has(origin)) return true
-    if (origin.length > MAX_ORIGIN_LENGTH) return false
-    lastVerdict = matches(origin)
-    lastOrigin = origin
-    return lastVerdict
-  }
+  // A repeat costs one comparison instead of a validation and a pattern lookup.
+  const remembered = rememberingLast(matches)
+  return (origin) => exact.has(origin) || remembered(origin)
 }
 
 // Looks the origin up under each of its candidate pattern spellings: cost grows

@@ -257,11 +257,6 @@ export function boundName (hook: { readonly name: string }): string {
   return `bound ${hook.name}`
 }
 
-/** The names of a route's hooks of one kind, in the order they run (bound ones: `bound <name>`). */
-export function hookNames (context: RouteContext, kind: 'onRequest' | 'onSend'): string[] {
-  return (context[kind] ?? []).map(hook => hook.name)
-}
-
 /** Whether one of a context's onRequest hooks has this (bound) name: asked of every route when the app is ready. */
 export function runsOnRequest (context: RouteContext, name: string): boolean {
   const hooks = context.onRequest

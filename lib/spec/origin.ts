@@ -88,18 +88,28 @@ export function isSerializedOrigin (value: string): boolean {
 
 export type OriginRefusal = 'malformed-origin' | 'opaque-origin' | 'origin-not-allowed'
 
-// A refused page usually asks again, from the same origin: its reason is
-// remembered, so that the repeat costs one string comparison, not a validation.
-let lastRefused = ''
-let lastReason: OriginRefusal = 'malformed-origin'
+/**
+ * `decide`, remembering its answer for the last origin it was asked about:
+ * pages from one origin ask one after another, and a repeat then costs one
+ * string comparison. `decide` must depend on the origin alone. An origin over
+ * MAX_ORIGIN_LENGTH is never kept.
+ */
+export function rememberingLast<T> (decide: (origin: string) => T): (origin: string) => T {
+  let lastOrigin: string | undefined
+  let lastAnswer: T
+  return (origin) => {
+    if (origin === lastOrigin) return lastAnswer
+    if (origin.length > MAX_ORIGIN_LENGTH) return decide(origin)
+    lastAnswer = decide(origin)
+    lastOrigin = origin
+    return lastAnswer
+  }
+}
+
+// A refused page usually asks again, from the same origin.
+const serializedReason = rememberingLast((origin): OriginRefusal => isSerializedOrigin(origin) ? 'origin-not-allowed' : 'malformed-origin')
 
 /** Why an origin was refused: the reason a 403 names, and the one logged. */
 export function refusalReason (origin: string): OriginRefusal {
-  if (origin === 'null') return 'opaque-origin'
-  if (origin === lastRefused) return lastReason
-  // Longer than any origin: malformed at a glance, and never kept.
-  if (origin.length > MAX_ORIGIN_LENGTH) return 'malformed-origin'
-  lastReason = isSerializedOrigin(origin) ? 'origin-not-allowed' : 'malformed-origin'
-  lastRefused = origin
-  return lastReason
+  return origin === 'null' ? 'opaque-origin' : serializedReason(origin)
 }

@@ -3,9 +3,14 @@
 import { test } from 'tap'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
-import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, hookNames, instanceChain, internalsOf, replyPrototypeOf, rootOf, routeConfigReader, runsOnRequest, type Expectations } from '../../lib/routing/fastify-internals.js'
+import { answerFirst, boundName, checkInternals, decorateFrameworkErrors, instanceChain, internalsOf, replyPrototypeOf, rootOf, routeConfigReader, runsOnRequest, type Expectations, type RouteContext } from '../../lib/routing/fastify-internals.js'
 import { regionConstraint, tenantConstraint } from '../fixtures/app.js'
 import { HAS_ROUTER_OPTIONS, ROUTER_OPTIONS_SINCE, TOO_LONG_PARAM_STATUS, withRouterOptions } from '../fixtures/fastify-version.js'
+
+/** The names of a route's hooks of one kind, in the order they run (bound ones: `bound <name>`). */
+function hookNames (context: RouteContext, kind: 'onRequest' | 'onSend'): string[] {
+  return (context[kind] ?? []).map(hook => hook.name)
+}
 
 const noStorage = () => ({ get: () => null, set: () => {} })
 const strategy = (name: string) => ({ name, storage: noStorage, deriveConstraint: () => undefined, validate: () => {} })
