@@ -16,7 +16,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ReadGrant } from '../policy/policy.js'
 import type { ReplyPrototype } from '../routing/fastify-internals.js'
 import { mergeVary, varyNames, type VaryNames } from '../spec/vary.js'
-import { kAllowOrigin, kGrant, kVary, kWriteHeader } from '../symbols.js'
+import { kState, kWriteHeader } from '../symbols.js'
+import { stateOf, type RequestState } from './request-state.js'
 
 const ALLOW_ORIGIN = 'access-control-allow-origin'
 const ALLOW_CREDENTIALS = 'access-control-allow-credentials'
@@ -35,10 +36,10 @@ declare module 'fastify' {
 
 /** The answer depends on these request headers: say so now; the guard keeps them in any Vary set later. */
 export function varyOn (request: FastifyRequest, reply: FastifyReply, vary: VaryNames): void {
-  const current = request[kVary]
+  const state = stateOf(request)
+  const current = state.vary
   // Several decisions (a plain OPTIONS, then its origin): the answer depends on all they depend on.
-  // == null: a request Fastify builds for a bad URL lacks the decoration.
-  request[kVary] = current == null || current === vary ? vary : union(current, vary)
+  state.vary = current === null || current === vary ? vary : union(current, vary)
   const written = reply.getHeader(VARY)
   if (written === undefined) {
     reply[kWriteHeader](VARY, vary.joined)
@@ -66,8 +67,9 @@ function covers (wider: VaryNames, narrower: VaryNames): boolean {
  * allocation. The caller writes the matching headers.
  */
 export function answerWith (request: FastifyRequest, grant: ReadGrant, allowOrigin: string | undefined): void {
-  request[kGrant] = grant
-  request[kAllowOrigin] = allowOrigin
+  const state = stateOf(request)
+  state.grant = grant
+  state.allowOrigin = allowOrigin
 }
 
 /**
@@ -76,9 +78,10 @@ export function answerWith (request: FastifyRequest, grant: ReadGrant, allowOrig
  * headers go, so that the second is the only one.
  */
 export function forgetAnswer (request: FastifyRequest, reply: FastifyReply): void {
-  if (request[kGrant] === undefined) return
-  request[kGrant] = undefined
-  request[kAllowOrigin] = undefined
+  const state = request[kState]
+  if (state == null || state.grant === undefined) return
+  state.grant = undefined
+  state.allowOrigin = undefined
   for (const name of READ_GRANTING) reply.removeHeader(name)
 }
 
@@ -92,8 +95,8 @@ export function adoptReply (reply: FastifyReply): void {
 }
 
 /** What the plugin answered for a read-granting header (lower case); undefined: absent. */
-function answered (request: FastifyRequest, grant: ReadGrant, name: string): string | undefined {
-  const allowOrigin = request[kAllowOrigin]
+function answered (state: RequestState, grant: ReadGrant, name: string): string | undefined {
+  const allowOrigin = state.allowOrigin
   if (name === ALLOW_ORIGIN || allowOrigin === undefined) return allowOrigin
   return name === ALLOW_CREDENTIALS ? grant.credentials : grant.expose
 }
@@ -119,33 +122,31 @@ export function guardReplies (prototype: ReplyPrototype): void {
   const { header, removeHeader, send } = prototype
 
   prototype.header = function header$guarded (name, value) {
-    const request = this.request
-    const vary = request[kVary]
-    const grant = request[kGrant]
+    const state = this.request[kState]
     // Nothing decided yet, or nothing to guard: Fastify's own.
-    if (grant === undefined && vary == null) return header.call(this, name, value)
+    if (state == null || (state.grant === undefined && state.vary === null)) return header.call(this, name, value)
+    const { vary, grant } = state
     const lower = String(name).toLowerCase()
-    if (lower === VARY && vary != null) return header.call(this, name, mergeVary(headerText(value ?? ''), vary.names))
+    if (lower === VARY && vary !== null) return header.call(this, name, mergeVary(headerText(value ?? ''), vary.names))
     if (grant !== undefined && isReadGranting(lower)) return this
     return header.call(this, name, value)
   }
 
   prototype.removeHeader = function removeHeader$guarded (name) {
-    const request = this.request
-    const vary = request[kVary]
-    const grant = request[kGrant]
-    if (grant === undefined && vary == null) return removeHeader.call(this, name)
+    const state = this.request[kState]
+    if (state == null || (state.grant === undefined && state.vary === null)) return removeHeader.call(this, name)
+    const { vary, grant } = state
     const lower = String(name).toLowerCase()
     if (grant !== undefined && isReadGranting(lower)) return this
     removeHeader.call(this, name)
     // Whatever replaces it, the answer still depends on these.
-    if (lower === VARY && vary != null) header.call(this, VARY, vary.joined)
+    if (lower === VARY && vary !== null) header.call(this, VARY, vary.joined)
     return this
   }
 
   prototype.send = function send$guarded (payload) {
-    const request = this.request
-    if (request[kGrant] !== undefined || request[kVary] != null) settleRaw(this, request, header)
+    const state = this.request[kState]
+    if (state != null && (state.grant !== undefined || state.vary !== null)) settleRaw(this, state, header)
     return send.call(this, payload)
   }
   guards.add(prototype.header).add(prototype.removeHeader).add(prototype.send)
@@ -157,14 +158,14 @@ export function guardReplies (prototype: ReplyPrototype): void {
  * name. A read-granting one the plugin did not answer with goes; a raw Vary is
  * merged into the reply's.
  */
-function settleRaw (reply: FastifyReply, request: FastifyRequest, header: ReplyPrototype['header']): void {
+function settleRaw (reply: FastifyReply, state: RequestState, header: ReplyPrototype['header']): void {
   const raw = reply.raw
-  const grant = request[kGrant]
+  const grant = state.grant
   if (grant !== undefined) {
-    for (const name of READ_GRANTING) if (answered(request, grant, name) === undefined && raw.hasHeader(name)) raw.removeHeader(name)
+    for (const name of READ_GRANTING) if (answered(state, grant, name) === undefined && raw.hasHeader(name)) raw.removeHeader(name)
   }
-  const vary = request[kVary]
-  if (vary != null && raw.hasHeader(VARY)) {
+  const vary = state.vary
+  if (vary !== null && raw.hasHeader(VARY)) {
     const own = reply.getHeader(VARY)
     const rawVary = headerText(raw.getHeader(VARY))
     if (own !== rawVary) header.call(reply, VARY, mergeVary(rawVary, headerText(own).split(',').map(name => name.trim())))

@@ -16,8 +16,7 @@ import { corsUnsafeHeaderNames, isPreflight, isSafelistedMethod } from '../spec/
 import { MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from '../spec/tokens.js'
 import { answerRequest, frameworkErrorHandler } from './hooks.js'
 import { preflightRouteHandler } from './preflight.js'
-import { initialRequestState } from './request-state.js'
-import { kPreflightRoute, kStandIn, kWriteHeader } from '../symbols.js'
+import { kPreflightRoute, kStandIn, kState, kWriteHeader } from '../symbols.js'
 
 export interface ExplainRequest {
   /** The page's origin, as its Origin header; without one the request is not a CORS request. */
@@ -182,7 +181,8 @@ function reasonLog (log: FastifyRequest['log'], reasons: string[]): FastifyReque
 /** What the plugin and an origin function read of a request. */
 function standIn (server: FastifyInstance, method: string, url: string, headers: Record<string, string>, log: FastifyRequest['log']): FastifyRequest {
   const raw = { method, url, headers, socket: null }
-  return Object.assign(Object.create(null), initialRequestState(), {
+  return Object.assign(Object.create(null), {
+    [kState]: null,
     [kStandIn]: true,
     id: 'cors-explain',
     method,

@@ -7,7 +7,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { handleActual, handleDisabled } from './actual.js'
 import { handlePreflight } from './preflight.js'
 import type { Registry, RouteCors } from '../routing/registry.js'
-import { kClaimed } from '../symbols.js'
+import { kState } from '../symbols.js'
+import { stateOf } from './request-state.js'
 import type { Policy } from '../policy/policy.js'
 import type { Scope } from '../policy/scope.js'
 import { isPreflight } from '../spec/request-classification.js'
@@ -19,8 +20,8 @@ export function requestHandler (scope: Scope, registry: Registry) {
   return function corsOnRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const route = registry.routeOf(request)
     if (route === undefined) {
-      if (request[kClaimed]) return done()
-      request[kClaimed] = true
+      if (request[kState]?.claimed === true) return done()
+      stateOf(request).claimed = true
       // Routed first, then sent to the not-found handler by reply.callNotFound(): this answer replaces the route's.
       forgetAnswer(request, reply)
     } else if (route.registration !== scope.id) {

@@ -8,7 +8,8 @@ import { refusalReason } from '../spec/origin.js'
 import type { Policy } from '../policy/policy.js'
 import type { Registry } from '../routing/registry.js'
 import { debugEnabled, logRefusal, refuse, type Reason } from './reasons.js'
-import { kContinueStatus, kWriteHeader } from '../symbols.js'
+import { kState, kWriteHeader } from '../symbols.js'
+import { stateOf } from './request-state.js'
 import { isToken } from '../spec/tokens.js'
 import { VARY_PREFLIGHT_PRIVATE } from '../spec/vary.js'
 import { answerWith, varyOn } from './answer.js'
@@ -24,7 +25,7 @@ const METHOD_REFUSED: Refusal = { reason: 'method-not-allowed', granted: undefin
  * preflights reach: the plugin's hook answers them; this handler only ends those it let through.
  */
 export function preflightRouteHandler (request: FastifyRequest, reply: FastifyReply): void {
-  const status = request[kContinueStatus]
+  const status = request[kState]?.continueStatus ?? 0
   if (status !== 0) {
     reply.code(status).send()
   } else {
@@ -90,7 +91,7 @@ function settle (policy: Policy, allowOrigin: string | undefined, request: Fasti
   }
   if (policy.preflightContinue) {
     // The app's own OPTIONS route answers with its own status; the plugin's answers with this one.
-    request[kContinueStatus] = policy.successStatus
+    stateOf(request).continueStatus = policy.successStatus
     return done()
   }
   reply.code(policy.successStatus)[kWriteHeader]('content-length', '0').send()

@@ -3,7 +3,8 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '../../index.js'
 import { adoptReply, forgetAnswer, guardReplies, isGuarded, varyOn } from '../../lib/request/answer.js'
 import { varyNames, VARY_OPTIONS, VARY_ORIGIN, VARY_PREFLIGHT, VARY_PREFLIGHT_PRIVATE } from '../../lib/spec/vary.js'
-import { kAllowOrigin, kGrant, kVary, kWriteHeader } from '../../lib/symbols.js'
+import { kState, kWriteHeader } from '../../lib/symbols.js'
+import { RequestState } from '../../lib/request/request-state.js'
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
@@ -18,17 +19,17 @@ async function inHandler (check: (request: FastifyRequest, reply: FastifyReply) 
 test('varyOn sets Vary at once, and remembers every name the answer depends on', async t => {
   await inHandler((request, reply) => {
     reply.removeHeader('vary')
-    request[kVary] = null
+    request[kState]!.vary = null
     varyOn(request, reply, VARY_OPTIONS)
     t.equal(reply.getHeader('vary'), 'Origin, Access-Control-Request-Method')
     varyOn(request, reply, VARY_ORIGIN)
-    t.equal(request[kVary], VARY_OPTIONS, 'a subset adds nothing')
+    t.equal(request[kState]!.vary, VARY_OPTIONS, 'a subset adds nothing')
     varyOn(request, reply, VARY_PREFLIGHT)
-    t.equal(request[kVary], VARY_PREFLIGHT, 'a superset is the union: the list made at startup, no allocation')
+    t.equal(request[kState]!.vary, VARY_PREFLIGHT, 'a superset is the union: the list made at startup, no allocation')
     varyOn(request, reply, VARY_PREFLIGHT_PRIVATE)
-    t.equal(request[kVary], VARY_PREFLIGHT_PRIVATE, "so is the private-network preflight's, after the preflight's")
+    t.equal(request[kState]!.vary, VARY_PREFLIGHT_PRIVATE, "so is the private-network preflight's, after the preflight's")
     varyOn(request, reply, varyNames('Accept'))
-    t.equal(request[kVary]?.joined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network, Accept', 'lists that do not nest: the names of both, once')
+    t.equal(request[kState]!.vary?.joined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network, Accept', 'lists that do not nest: the names of both, once')
     t.equal(reply.getHeader('vary'), 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network, Accept')
   })
 })
@@ -56,7 +57,7 @@ function recordingPrototype () {
 }
 
 interface FakeReply {
-  request: Record<symbol, unknown>
+  request: { [kState]: RequestState }
   headers: Record<string, unknown>
   raw: ServerResponse
   header: (name: string, value?: unknown) => FakeReply
@@ -67,7 +68,7 @@ interface FakeReply {
 
 function fakeReply (prototype: object): FakeReply {
   const reply = Object.create(prototype) as FakeReply
-  reply.request = { [kVary]: null, [kGrant]: undefined, [kAllowOrigin]: undefined }
+  reply.request = { [kState]: new RequestState() }
   reply.headers = {}
   reply.raw = new ServerResponse(new IncomingMessage(new Socket()))
   reply.getHeader = (name: string) => reply.headers[name.toLowerCase()] ?? reply.raw.getHeader(name)
@@ -89,8 +90,8 @@ test('guardReplies: once the plugin has answered, its read-granting headers can 
   const { prototype, calls } = recordingPrototype()
   guardReplies(prototype as never)
   const reply = fakeReply(prototype)
-  reply.request[kGrant] = GRANT
-  reply.request[kAllowOrigin] = 'https://a.com'
+  reply.request[kState].grant = GRANT
+  reply.request[kState].allowOrigin = 'https://a.com'
   reply.headers = { 'access-control-allow-origin': 'https://a.com', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'x-id' }
   reply.header('ACCESS-CONTROL-ALLOW-ORIGIN', '*').header('access-control-allow-credentials', 'false').header('Access-Control-Expose-Headers', 'x-secret')
   reply.removeHeader('access-control-allow-origin').removeHeader('Access-Control-Allow-Credentials').removeHeader('access-control-expose-headers')
@@ -104,7 +105,7 @@ test('guardReplies: a Vary set or removed after the plugin decided keeps the nam
   const { prototype } = recordingPrototype()
   guardReplies(prototype as never)
   const reply = fakeReply(prototype)
-  reply.request[kVary] = VARY_ORIGIN
+  reply.request[kState].vary = VARY_ORIGIN
   reply.headers = { vary: 'Origin' }
   reply.header('Vary', 'Accept-Encoding')
   t.equal(reply.headers.vary, 'Accept-Encoding, Origin', 'merged into what the writer set')
@@ -124,8 +125,8 @@ test('guardReplies: at send, a read-granting header written on reply.raw that th
   const { prototype, calls } = recordingPrototype()
   guardReplies(prototype as never)
   const refused = fakeReply(prototype)
-  refused.request[kGrant] = GRANT
-  refused.request[kVary] = VARY_ORIGIN
+  refused.request[kState].grant = GRANT
+  refused.request[kState].vary = VARY_ORIGIN
   refused.headers = { vary: 'Origin' }
   refused.raw.setHeader('access-control-allow-origin', '*')
   refused.raw.setHeader('access-control-allow-credentials', 'true')
@@ -138,8 +139,8 @@ test('guardReplies: at send, a read-granting header written on reply.raw that th
   t.same(calls.at(-1), 'send body')
 
   const granted = fakeReply(prototype)
-  granted.request[kGrant] = { credentials: undefined, expose: undefined }
-  granted.request[kAllowOrigin] = 'https://a.com'
+  granted.request[kState].grant = { credentials: undefined, expose: undefined }
+  granted.request[kState].allowOrigin = 'https://a.com'
   granted.headers = { 'access-control-allow-origin': 'https://a.com' }
   granted.raw.setHeader('access-control-allow-origin', '*')
   granted.raw.setHeader('access-control-allow-credentials', 'true')
@@ -148,9 +149,9 @@ test('guardReplies: at send, a read-granting header written on reply.raw that th
   t.same(granted.raw.getHeaderNames(), ['access-control-allow-origin'], "granted without credentials or exposed headers: the raw ones go; the reply's Access-Control-Allow-Origin is sent over the raw one")
 
   const withAll = fakeReply(prototype)
-  withAll.request[kGrant] = GRANT
-  withAll.request[kAllowOrigin] = 'https://a.com'
-  withAll.request[kVary] = VARY_ORIGIN
+  withAll.request[kState].grant = GRANT
+  withAll.request[kState].allowOrigin = 'https://a.com'
+  withAll.request[kState].vary = VARY_ORIGIN
   withAll.headers = { vary: 'Origin' }
   withAll.raw.setHeader('access-control-allow-credentials', 'true')
   withAll.raw.setHeader('access-control-expose-headers', 'x-id')
@@ -190,18 +191,24 @@ test('forgetAnswer: a second answer to the same request (reply.callNotFound()) r
     t.equal(refused.headers['access-control-allow-credentials'], undefined)
   })
   await inHandler((request, reply) => {
-    request[kGrant] = GRANT
-    request[kAllowOrigin] = 'https://a.com'
+    request[kState]!.grant = GRANT
+    request[kState]!.allowOrigin = 'https://a.com'
     reply.header('x-id', 'kept')
     reply[kWriteHeader]('access-control-allow-origin', 'https://a.com')
     reply[kWriteHeader]('access-control-allow-credentials', 'true')
     reply[kWriteHeader]('access-control-expose-headers', 'x-id')
     forgetAnswer(request, reply)
-    t.equal(request[kGrant], undefined)
+    t.equal(request[kState]!.grant, undefined)
     t.same(['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'].map(name => reply.getHeader(name)), [undefined, undefined, undefined])
     t.equal(reply.getHeader('x-id'), 'kept')
     forgetAnswer(request, reply)
-    t.equal(request[kGrant], undefined, 'nothing answered: nothing to forget')
+    t.equal(request[kState]!.grant, undefined, 'nothing answered: nothing to forget')
+  })
+  await inHandler((request, reply) => {
+    request[kState] = null
+    reply[kWriteHeader]('access-control-allow-origin', '*')
+    forgetAnswer(request, reply)
+    t.equal(reply.getHeader('access-control-allow-origin'), '*', 'nothing recorded at all: the headers are not the plugin\'s to forget')
   })
 })
 

@@ -2,6 +2,9 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '../../index.js'
 import { appWith, corsHeaders, get, preflight } from '../fixtures/app.js'
+import { preflightRouteHandler } from '../../lib/request/preflight.js'
+import { RequestState } from '../../lib/request/request-state.js'
+import { kState } from '../../lib/symbols.js'
 
 const ok = async () => 'ok'
 
@@ -338,4 +341,23 @@ test('Access-Control-Allow-Private-Network only when requested and enabled', asy
   t.equal((await preflight(disabled, '/', 'https://a.com', 'GET', undefined, pna)).headers['access-control-allow-private-network'], undefined, 'not enabled')
   t.equal((await preflight(enabled, '/', 'https://evil.com', 'GET', undefined, pna)).headers['access-control-allow-private-network'], undefined, 'not on a refused preflight')
   t.equal((await get(enabled, '/', 'https://a.com', { headers: pna })).headers['access-control-allow-private-network'], undefined, 'not on an actual request')
+})
+
+test("the plugin's OPTIONS route handler sends the status the hook recorded, and otherwise hands the request to the not-found handler", async t => {
+  const calls: string[] = []
+  const reply = {
+    code (status: number) { calls.push(`code ${status}`); return this },
+    send () { calls.push('send'); return this },
+    callNotFound () { calls.push('not found'); return this }
+  }
+  const continued = new RequestState()
+  continued.continueStatus = 204
+  const handle = (state: RequestState | null | undefined) => preflightRouteHandler({ [kState]: state } as never, reply as never)
+  handle(continued)
+  t.same(calls.splice(0), ['code 204', 'send'])
+  handle(new RequestState())
+  t.same(calls.splice(0), ['not found'], 'nothing to continue with')
+  handle(null)
+  handle(undefined)
+  t.same(calls.splice(0), ['not found', 'not found'], 'no state recorded at all (no hook of the plugin ran first): not the plugin\'s to answer')
 })

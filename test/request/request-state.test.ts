@@ -3,24 +3,48 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '../../index.js'
-import { declareRequestState, initialRequestState } from '../../lib/request/request-state.js'
-import { kAllowOrigin, kClaimed, kContinueStatus, kGrant, kVary } from '../../lib/symbols.js'
+import { declareRequestState, RequestState, stateOf } from '../../lib/request/request-state.js'
+import { kState } from '../../lib/symbols.js'
 
-test('every request starts unclaimed, with no Vary owed, no answer given, and no preflight status to continue with', async t => {
+test('every request starts with no state: the plugin makes it on its first write', async t => {
   const app = Fastify()
   declareRequestState(app)
   const seen: unknown[] = []
-  app.get('/', async request => { seen.push([request[kClaimed], request[kVary], request[kGrant], request[kAllowOrigin], request[kContinueStatus]]); return 'ok' })
+  app.get('/', async request => { seen.push(request[kState]); return 'ok' })
   await app.inject('/')
   await app.inject('/')
-  t.same(seen, [[false, null, undefined, undefined, 0], [false, null, undefined, undefined, 0]])
+  t.same(seen, [null, null])
 })
 
-test("initialRequestState() is that state, every symbol of it: explain()'s stand-in requests start from it", async t => {
-  const initial = initialRequestState()
-  t.same(Reflect.ownKeys(initial).length, 5)
-  t.same([initial[kClaimed], initial[kVary], initial[kGrant], initial[kAllowOrigin], initial[kContinueStatus]], [false, null, undefined, undefined, 0])
-  t.not(initialRequestState(), initial, 'a fresh object each time: a stand-in never shares its state')
+test('stateOf() makes the state once per request: unclaimed, with no Vary owed, no answer given, and no preflight status to continue with', async t => {
+  const app = Fastify()
+  declareRequestState(app)
+  const states: RequestState[] = []
+  app.get('/', async request => {
+    const state = stateOf(request)
+    t.same(Object.entries(state), [['vary', null], ['grant', undefined], ['allowOrigin', undefined], ['claimed', false], ['continueStatus', 0]])
+    state.claimed = true
+    t.equal(stateOf(request), state, 'the same object on the next call')
+    t.equal(request[kState], state)
+    states.push(state)
+    return 'ok'
+  })
+  await app.inject('/')
+  await app.inject('/')
+  t.not(states[0], states[1], 'another request, another state')
+  t.equal(states[1].claimed, true)
+
+  const undecorated = { [kState]: undefined } as unknown as Parameters<typeof stateOf>[0]
+  t.equal(stateOf(undecorated).claimed, false, 'a request without the decoration (one Fastify builds for a bad URL) gets one too')
+})
+
+test('one request decoration, whatever the plugin remembers: Fastify sets each through one keyed store', async t => {
+  const app = Fastify()
+  await app.register(cors)
+  let keys: Array<string | symbol> = []
+  app.get('/', async request => { keys = Reflect.ownKeys(request).filter(key => typeof key === 'symbol' && String(key).startsWith('Symbol(cors.')); return 'ok' })
+  await app.inject({ url: '/', headers: { origin: 'https://a.com' } })
+  t.same(keys, [kState])
 })
 
 test('declaring it again, on the same instance or a child, is a no-op, so several registrations start', async t => {
