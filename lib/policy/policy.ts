@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import { compileOriginList } from './origin-matcher.js'
 import type { OriginOption, ResolvedOptions } from '../config/options.js'
 import { callOriginFunction } from './origin-function.js'
-import { scriptOnlyHeaders } from '../spec/request-classification.js'
+import { addedScriptOnlyHeaders } from '../spec/request-classification.js'
 import { compileHeaderCheck, type HeaderRule, type HeaderVerdict } from './requested-headers.js'
 
 /**
@@ -66,8 +66,8 @@ export interface Policy {
   readonly rejectDisallowed: boolean
   /** Refuse a cross-origin request that needed a preflight when this policy refuses its origin or method. */
   readonly checkActualRequests: boolean
-  /** The request headers that make a request preflight-only (lower-case): the built-in ones and allowedHeaders'. */
-  readonly scriptOnlyHeaders: readonly string[]
+  /** The request headers besides the built-in ones (SCRIPT_ONLY_HEADERS) that make a request preflight-only: allowedHeaders' (lower-case). */
+  readonly addedScriptOnlyHeaders: readonly string[]
   readonly allowPrivateNetwork: boolean
   readonly debug: boolean
 }
@@ -132,7 +132,7 @@ export function compilePolicy (options: ResolvedOptions): Policy {
     preflightContinue: options.preflightContinue,
     rejectDisallowed: options.rejectDisallowed,
     checkActualRequests: options.checkActualRequests,
-    scriptOnlyHeaders: scriptOnlyHeaders(allowed?.names ?? []),
+    addedScriptOnlyHeaders: addedScriptOnlyHeaders(allowed?.names ?? []),
     allowPrivateNetwork: options.allowPrivateNetwork,
     debug: options.debug
   }

@@ -24,7 +24,7 @@ function writeHeaders (reply: FastifyReply, headers: Headers): void {
  * route's own Access-Control-* headers, if any, stand.
  */
 export function handleDisabled (scope: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (scope.checkActualRequests && needsPreflight(request, scope.scriptOnlyHeaders)) {
+  if (scope.checkActualRequests && needsPreflight(request, scope.addedScriptOnlyHeaders)) {
     // Refused from another origin, let through from this one or without an Origin: the answer depends on it.
     varyOn(request, reply, VARY_ORIGIN)
     const origin = request.headers.origin
@@ -37,7 +37,7 @@ export function handleDisabled (scope: Policy, request: FastifyRequest, reply: F
 export function handleActual (policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const origin = request.headers.origin
   // '*' or one exact origin answers every origin alike, unless the actual-request check may refuse this request.
-  if (!policy.varyOnOrigin && (!policy.mayRefusePreflighted || !needsPreflight(request, policy.scriptOnlyHeaders))) return answerFixed(policy, origin, request, reply, done)
+  if (!policy.varyOnOrigin && (!policy.mayRefusePreflighted || !needsPreflight(request, policy.addedScriptOnlyHeaders))) return answerFixed(policy, origin, request, reply, done)
   varyOn(request, reply, VARY_ORIGIN)
   if (origin === undefined) {
     answerWith(request, policy.actualGrant, policy.fixedOrigin)
@@ -80,7 +80,7 @@ function grant (request: FastifyRequest, reply: FastifyReply, policy: Policy, al
 /** An allowed origin: a method outside an explicit `methods` list was never approved by a preflight. */
 function checkMethod (policy: Policy, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const methods = policy.methods
-  if (methods === undefined || methods.has(request.method) || !policy.checkActualRequests || !needsPreflight(request, policy.scriptOnlyHeaders) || isSameOrigin(request, request.headers.origin as string)) return done()
+  if (methods === undefined || methods.has(request.method) || !policy.checkActualRequests || !needsPreflight(request, policy.addedScriptOnlyHeaders) || isSameOrigin(request, request.headers.origin as string)) return done()
   refuse(request, reply, 'request', 'method-not-allowed')
 }
 
@@ -89,7 +89,7 @@ function withhold (policy: Policy, request: FastifyRequest, reply: FastifyReply,
   // With '*' or one exact origin, the same headers as a granted answer: the browser compares them with its origin.
   answerWith(request, policy.actualGrant, policy.fixedOrigin)
   writeHeaders(reply, policy.ungrantedHeaders)
-  if ((policy.rejectDisallowed || (policy.checkActualRequests && needsPreflight(request, policy.scriptOnlyHeaders))) && !isSameOrigin(request, origin)) {
+  if ((policy.rejectDisallowed || (policy.checkActualRequests && needsPreflight(request, policy.addedScriptOnlyHeaders))) && !isSameOrigin(request, origin)) {
     return refuse(request, reply, 'request', refusalReason(origin))
   }
   // The reason costs a validation of the Origin: only worth it when someone reads it.

@@ -336,3 +336,14 @@ test('rejectDisallowed answers 403 before hooks and handlers run; same-origin an
   t.equal((await viaProxy('http://api.example.com', { ...forwarded, host: 'api.example.com' })).statusCode, 200, 'Host and the connection\'s scheme')
   t.equal((await viaProxy('https://evil.com', forwarded)).statusCode, 403)
 })
+
+test('an allowedHeaders name that Object.prototype also has (constructor, toString) makes a request preflight-only only when the request carries it', async t => {
+  const app = Fastify()
+  await app.register(cors, { origin: 'https://a.com', allowedHeaders: ['constructor', 'toString', 'content-type'] })
+  app.get('/', async () => 'ok')
+  const simple = await app.inject({ url: '/', headers: { origin: 'https://evil.com' } })
+  t.equal(simple.statusCode, 200, 'a simple GET from a refused origin runs, unreadable: no header of the page names it preflighted')
+  t.equal(simple.headers['access-control-allow-origin'], 'https://a.com')
+  const scripted = await app.inject({ url: '/', headers: { origin: 'https://evil.com', constructor: 'x' } })
+  t.equal(scripted.statusCode, 403, 'with the header, only a preflight could have let it through')
+})

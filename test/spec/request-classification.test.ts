@@ -1,6 +1,7 @@
 import { test } from 'tap'
-import Fastify from 'fastify'
-import { corsUnsafeHeaderNames, isForbiddenHeaderName, isPreflight, isProxyHeader, isSafelistedContentType, isSafelistedMethod, mimeEssence, needsPreflight, scriptOnlyHeaders, SCRIPT_ONLY_HEADERS } from '../../lib/spec/request-classification.js'
+import Fastify, { type FastifyRequest } from 'fastify'
+import fc from 'fast-check'
+import { corsUnsafeHeaderNames, isForbiddenHeaderName, isPreflight, isProxyHeader, isSafelistedContentType, isSafelistedMethod, mimeEssence, needsPreflight, addedScriptOnlyHeaders, scriptOnlyHeaders, SCRIPT_ONLY_HEADERS } from '../../lib/spec/request-classification.js'
 
 test('CORS-safelisted Content-Type values, as the Fetch Standard defines them', async t => {
   for (const value of ['text/plain', 'TEXT/Plain', 'text/plain; charset=utf-8', ' multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', '\ttext/plain \t', 'text/plain ;charset=utf-8', 'text/plain;', 'text/plain; bad param; x=é']) {
@@ -42,7 +43,41 @@ test('headers that proxies, CDNs and tracers add', async t => {
 test('script-only header names: the built-in ones and the listed ones, less safelisted, forbidden and proxy names', async t => {
   t.same(scriptOnlyHeaders([]), SCRIPT_ONLY_HEADERS)
   t.same(scriptOnlyHeaders(['X-Tenant', 'content-type', 'Accept', 'x-forwarded-for', 'sec-foo', 'cookie', 'authorization']), [...SCRIPT_ONLY_HEADERS, 'x-tenant'])
-  for (const name of ['authorization', 'x-requested-with', 'x-csrf-token', 'x-xsrf-token']) t.ok(SCRIPT_ONLY_HEADERS.includes(name), name)
+  t.same(SCRIPT_ONLY_HEADERS, ['authorization', 'x-requested-with', 'x-csrf-token', 'x-xsrf-token', 'x-api-key'])
+  t.same(addedScriptOnlyHeaders(['X-Tenant', 'content-type', 'authorization', 'X-API-Key', 'x-b']), ['x-tenant', 'x-b'], 'besides the built-in ones')
+})
+
+test('each built-in script-only header alone makes a GET preflight-only; a name on Object.prototype counts only when the request has it', async t => {
+  const request = (headers: Record<string, string>) => ({ method: 'GET', headers }) as unknown as FastifyRequest
+  for (const name of SCRIPT_ONLY_HEADERS) {
+    t.ok(needsPreflight(request({ [name]: 'x' }), []), name)
+    t.notOk(needsPreflight(request({ [name]: 'x', 'sec-fetch-mode': 'no-cors' }), []), `${name} in a no-cors request`)
+  }
+  const inherited = addedScriptOnlyHeaders(['constructor', 'toString', '__proto__', 'x-tenant'])
+  t.notOk(needsPreflight(request({ accept: '*/*' }), inherited), 'Node\'s headers object inherits these names from Object.prototype')
+  t.ok(needsPreflight(request({ constructor: 'x' }), inherited), 'sent by the page')
+  t.ok(needsPreflight(request({ 'x-tenant': 'x' }), inherited))
+})
+
+// The reference: the definition read literally, every script-only name looked up in the request's own headers.
+function needsPreflightReference (method: string, headers: Record<string, string>, listed: string[]): boolean {
+  if (!['GET', 'HEAD', 'POST'].includes(method)) return true
+  const type = headers['content-type']
+  if (type !== undefined && !isSafelistedContentType(type)) return true
+  if (!scriptOnlyHeaders(listed).some(name => Object.hasOwn(headers, name))) return false
+  return headers['sec-fetch-mode'] !== 'navigate' && headers['sec-fetch-mode'] !== 'no-cors'
+}
+
+test('property: needsPreflight, reading the built-in names one by one and the added ones in a loop, agrees with the reference on random requests', async t => {
+  const names = fc.constantFrom(...SCRIPT_ONLY_HEADERS, 'x-tenant', 'X-Tenant', 'constructor', 'toString', 'accept', 'x-forwarded-for', 'content-type', 'cookie', 'x-other')
+  const value = fc.constantFrom('x', 'text/plain', 'application/json', 'navigate', 'no-cors', 'cors')
+  const headers = fc.dictionary(fc.oneof(names.map(name => name.toLowerCase()), fc.constant('sec-fetch-mode')), value, { maxKeys: 6 })
+    .map(record => Object.assign({}, record))
+  fc.assert(fc.property(fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'get'), headers, fc.array(names, { maxLength: 4 }), (method, sent, listed) => {
+    const request = { method, headers: sent } as unknown as FastifyRequest
+    return needsPreflight(request, addedScriptOnlyHeaders(listed)) === needsPreflightReference(method, sent, listed)
+  }), { numRuns: 3000, seed: 20261203 })
+  t.pass('3,000 random requests')
 })
 
 test('which requests a browser sends only after a preflight', async t => {
