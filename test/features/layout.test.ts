@@ -1,8 +1,8 @@
 // test/ mirrors lib/: each lib file has a unit test file at the same relative
 // path, so that the behaviour of a file is looked for, and added, in one place.
 import { test } from 'tap'
-import { existsSync, readdirSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -25,4 +25,32 @@ test('every lib file has test/<same path>.test.ts', async t => {
   const missing = files.filter(file => !Object.hasOwn(EXEMPT, file) && !existsSync(join(root, file.replace(/^lib\//, 'test/').replace(/\.c?ts$/, '.test.ts'))))
   t.same(missing, [], 'lib files without a unit test file of their name')
   for (const file of Object.keys(EXEMPT)) t.ok(files.includes(file), `${file} is exempt and exists`)
+})
+
+/** lib/'s folders from the bottom up: a file may import its own folder's files and those of the folders below. */
+const LAYERS = ['spec', 'config', 'policy', 'routing', 'request']
+
+/** The lib files a source file imports, as paths relative to the root (type-only imports included: they tie the layers too). */
+function libImports (file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8')
+  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map(match => relative(root, join(root, dirname(file), match[1])).replace(/\.c?js$/, ''))
+}
+
+const layerOf = (file: string): string => file.split('/')[1]
+
+test('no layer of lib/ imports a layer above it; spec/ and symbols.ts import nothing of lib/', async t => {
+  const files = sources(join(root, 'lib'))
+  const upward: string[] = []
+  for (const file of files.filter(file => file.split('/').length === 3)) {
+    const level = LAYERS.indexOf(layerOf(file))
+    t.not(level, -1, `${file} is in a known layer`)
+    for (const imported of libImports(file)) {
+      if (imported === 'lib/symbols') continue
+      if (LAYERS.indexOf(layerOf(imported)) > level) upward.push(`${file} -> ${imported}`)
+      if (layerOf(file) === 'spec') upward.push(`${file} -> ${imported} (spec imports nothing of lib)`)
+    }
+  }
+  t.same(upward, [], 'imports that go up')
+  t.same(libImports('lib/symbols.ts'), [])
+  t.same(files.filter(file => file.split('/').length === 2).sort(), ['lib/plugin.ts', 'lib/symbols.ts'], 'at the top of lib/: the wiring and the symbols')
 })
