@@ -4,7 +4,7 @@
 // measurement of one run, and both sides of the IPC channel between the
 // orchestrator and a server child process (measure CPU with process.cpuUsage()
 // around a run, close).
-import { execFileSync, fork } from 'node:child_process'
+import { execFileSync, fork, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -71,6 +71,17 @@ export function readFlags (options, help) {
     process.exit(0)
   }
   return { values, env: process.env, int: integerOption(values, process.env) }
+}
+
+/** Runs `node script ...args` to its end and resolves with the JSON it printed on stdout; `name` names it in the error when it fails. */
+export function runJsonChild (script, args, name) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', chunk => { out += chunk })
+    child.on('error', reject)
+    child.on('exit', code => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name} exited with ${code}`)))
+  })
 }
 
 /** The orchestrator's side: a forked server, its messages awaited by type. */

@@ -12,9 +12,10 @@
 // medians are reported.
 //
 //   node bench/run.js --inprocess [--rounds N] [--amount N] [--warmup N] [--only a,b]
-import { spawn } from 'node:child_process'
 import { Session } from 'node:inspector/promises'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { runJsonChild } from './harness.js'
 import { BENCH_VARIANTS, VARIANT_LABELS, allScenarios } from './configs.js'
 import { formatFixed, formatInt, markdownTable, max, median, min, rotate } from './stats.js'
 
@@ -66,6 +67,26 @@ export function drive (app, request) {
 }
 
 /**
+ * `warmup` then `amount` sequential requests through drive(): CPU µs per timed
+ * request (process CPU time), the part of it in garbage-collection pauses, and
+ * the last response.
+ */
+export async function driveTimed (app, request, warmup, amount) {
+  let last
+  for (let i = 0; i < warmup; i++) last = await drive(app, request)
+  let gcMs = 0
+  const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs += entry.duration })
+  observer.observe({ entryTypes: ['gc'] })
+  const start = process.cpuUsage()
+  for (let i = 0; i < amount; i++) last = await drive(app, request)
+  const used = process.cpuUsage(start)
+  // GC entries are delivered asynchronously.
+  await new Promise(resolve => setTimeout(resolve, 20))
+  observer.disconnect()
+  return { us: (used.user + used.system) / amount, gcUs: gcMs * 1000 / amount, last }
+}
+
+/**
  * Bytes allocated per request, collected or not, as V8's sampling heap profiler
  * counts them (one sample per 64 bytes on average) over `amount` requests.
  */
@@ -105,13 +126,7 @@ async function worker (variant, scenarioId, warmup, amount, sampled) {
 }
 
 function runWorker (variant, scenarioId, warmup, amount, sampled) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--worker', variant, scenarioId, String(warmup), String(amount), String(sampled)], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', chunk => { out += chunk })
-    child.on('error', reject)
-    child.on('exit', code => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${variant} ${scenarioId} exited with ${code}`)))
-  })
+  return runJsonChild(SELF, ['--worker', variant, scenarioId, String(warmup), String(amount), String(sampled)], `worker ${variant} ${scenarioId}`)
 }
 
 /** Runs the in-process rounds and returns the Markdown section and the target lines. */

@@ -15,14 +15,13 @@
 // options as bench:scale), checks both answers, then drives each request kind
 // through its own fastify.routing (bench/inprocess.js): warm-up, then timed
 // requests in process CPU time, with the garbage-collection pauses counted apart.
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import Fastify from 'fastify'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
-import { readFlags } from './harness.js'
-import { drive } from './inprocess.js'
-import { SCALE_OPTIONS, buildRoutes, scaleRequests } from './scale-routes.js'
+import { readFlags, runJsonChild } from './harness.js'
+import { drive, driveTimed } from './inprocess.js'
+import { declareScaleApp, scaleRequests } from './scale-routes.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -58,38 +57,10 @@ function settings () {
 
 // ------------------------------------------------------------------ worker
 
-async function buildApp (variant, routes) {
-  const { default: Fastify } = await import('fastify')
-  const app = Fastify({ logger: false })
-  if (variant === 'ours') await app.register((await import('fastify-cors-exact')).default, SCALE_OPTIONS)
-  if (variant === 'fastify-cors') await app.register((await import('@fastify/cors')).default, SCALE_OPTIONS)
-  const payload = { ok: true }
-  const handler = async () => payload
-  // As bench/scale-server.js: only ours gets the routes' config.cors; bare gets a plain OPTIONS route on the preflighted path.
-  buildRoutes(routes, 'rest', {
-    route: (method, url, override) => app.route({ method, url, handler, ...(override && variant === 'ours' ? { config: { cors: override } } : {}) }),
-    preflightRoute: (url) => { if (variant === 'bare') app.options(url, (request, reply) => { reply.code(204).header('content-length', '0').send() }) }
-  })
-  await app.ready()
-  return app
-}
-
-async function timed (app, request, warmup, amount) {
-  for (let i = 0; i < warmup; i++) await drive(app, request)
-  let gcMs = 0
-  const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs += entry.duration })
-  observer.observe({ entryTypes: ['gc'] })
-  const start = process.cpuUsage()
-  for (let i = 0; i < amount; i++) await drive(app, request)
-  const used = process.cpuUsage(start)
-  // GC entries are delivered asynchronously.
-  await new Promise(resolve => setTimeout(resolve, 20))
-  observer.disconnect()
-  return { us: (used.user + used.system) / amount, gcUs: gcMs * 1000 / amount }
-}
-
 async function worker (variant, routes, warmup, amount) {
-  const app = await buildApp(variant, routes)
+  const app = Fastify({ logger: false })
+  await declareScaleApp(app, variant, routes, 'rest')
+  await app.ready()
   const requests = scaleRequests(routes, 'rest')
   const result = {}
   for (const kind of KINDS) {
@@ -99,7 +70,8 @@ async function worker (variant, routes, warmup, amount) {
     if (first.statusCode !== status || (first.head?.['access-control-allow-origin'] !== undefined) !== withAllowOrigin) {
       throw new Error(`${variant} at ${routes} routes, ${kind}: got ${first.statusCode}, expected ${status} ${withAllowOrigin ? 'with' : 'without'} Access-Control-Allow-Origin`)
     }
-    result[kind] = await timed(app, request, warmup, amount)
+    const { us, gcUs } = await driveTimed(app, request, warmup, amount)
+    result[kind] = { us, gcUs }
   }
   await app.close()
   process.stdout.write(JSON.stringify(result))
@@ -108,13 +80,7 @@ async function worker (variant, routes, warmup, amount) {
 // ------------------------------------------------------------------ orchestrator
 
 function runWorker (variant, routes, opts) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--child', variant, String(routes), String(opts.warmup), String(opts.amount)], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', chunk => { out += chunk })
-    child.on('error', reject)
-    child.on('exit', code => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${variant} at ${routes} routes exited with ${code}`)))
-  })
+  return runJsonChild(SELF, ['--child', variant, String(routes), String(opts.warmup), String(opts.amount)], `worker ${variant} at ${routes} routes`)
 }
 
 const log = (message) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} scale-processes: ${message}\n`)

@@ -17,6 +17,10 @@
 // nearest the middle of the table whose routes they need have no override
 // refusing them (the hard case for ours: a method whose routes differ in policy).
 
+// Imported here, before any timing starts: scale-server.js times `Fastify()` to ready, after its imports.
+import fastifyCors from '@fastify/cors'
+import corsExact from 'fastify-cors-exact'
+
 export const ALLOWED_ORIGIN = 'https://a.example'
 export const SCALE_OPTIONS = { origin: ['https://a.example', 'https://b.example'], credentials: true }
 export const SHAPES = ['rest', 'groups']
@@ -91,6 +95,24 @@ export function buildRoutes (routes, name, { route, preflightRoute }) {
   for (const [method, url, override] of built.list) route(method, url, override)
   preflightRoute(built.preflight.route)
   return describe(built)
+}
+
+/**
+ * Registers `variant`'s plugin on `app` and declares the routes of `shape`, as
+ * every scale benchmark builds its app: only ours gets the routes' config.cors
+ * (@fastify/cors would read config.cors per request in its own format, and bare
+ * ignores it), and bare gets a plain OPTIONS route answering 204 on the
+ * preflighted path only, its floor for preflights. Returns buildRoutes' description.
+ */
+export async function declareScaleApp (app, variant, routes, name) {
+  if (variant === 'ours') await app.register(corsExact, SCALE_OPTIONS)
+  if (variant === 'fastify-cors') await app.register(fastifyCors, SCALE_OPTIONS)
+  const payload = { ok: true }
+  const handler = async () => payload
+  return buildRoutes(routes, name, {
+    route: (method, url, override) => app.route({ method, url, handler, ...(override && variant === 'ours' ? { config: { cors: override } } : {}) }),
+    preflightRoute: (url) => { if (variant === 'bare') app.options(url, (request, reply) => { reply.code(204).header('content-length', '0').send() }) }
+  })
 }
 
 /** The two measured requests at a size, and what each variant must answer (status, Access-Control-Allow-Origin present). */

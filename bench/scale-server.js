@@ -12,14 +12,12 @@
 //                     -> that many sequential requests in process (no sockets, inprocess.js), then
 //                        { type: 'drive', us, gcUs, status }: CPU and GC pause µs per request
 //   { cmd: 'close' }  -> closes the server and exits
-import { PerformanceObserver, performance } from 'node:perf_hooks'
+import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
-import fastifyCors from '@fastify/cors'
-import corsExact from 'fastify-cors-exact'
 import { VARIANTS } from './configs.js'
 import { serveMeasurements } from './harness.js'
-import { drive } from './inprocess.js'
-import { SCALE_OPTIONS, SHAPES, buildRoutes } from './scale-routes.js'
+import { driveTimed } from './inprocess.js'
+import { SHAPES, declareScaleApp } from './scale-routes.js'
 
 const [variant, rawRoutes, shape, extra] = process.argv.slice(2)
 const routes = Number(rawRoutes)
@@ -40,28 +38,13 @@ function heapAfterGc () {
   return last
 }
 
-const payload = { ok: true }
-const handler = async () => payload
-const options = (request, reply) => { reply.code(204).header('content-length', '0').send() }
-
 heapAfterGc()
 const start = performance.now()
 const app = Fastify({ logger: false })
 // Every route Fastify adds, the plugins' own (OPTIONS) and the automatic HEAD routes included.
 let routeCount = 0
 app.addHook('onRoute', () => { routeCount++ })
-if (variant === 'ours') {
-  await app.register(corsExact, SCALE_OPTIONS)
-} else if (variant === 'fastify-cors') {
-  await app.register(fastifyCors, SCALE_OPTIONS)
-}
-const { declared } = buildRoutes(routes, shape, {
-  // Only ours gets the per-route policies; @fastify/cors would read config.cors per request
-  // in its own format and bare ignores it (see scale.js, "App shape").
-  route: (method, url, override) => app.route({ method, url, handler, ...(override && variant === 'ours' ? { config: { cors: override } } : {}) }),
-  // bare: the floor for preflights, a plain OPTIONS route answering 204 on the preflighted path only.
-  preflightRoute: (url) => { if (variant === 'bare') app.options(url, options) }
-})
+const { declared } = await declareScaleApp(app, variant, routes, shape)
 await app.ready()
 const startupMs = performance.now() - start
 const heapUsed = heapAfterGc()
@@ -73,18 +56,8 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 
 /** Sequential requests straight into fastify.routing: CPU and garbage-collection pauses per request, and the last status. */
 async function driveRequests ({ request, warmup, amount }) {
-  let last
-  for (let i = 0; i < warmup; i++) last = await drive(app, request)
-  let gcMs = 0
-  const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs += entry.duration })
-  observer.observe({ entryTypes: ['gc'] })
-  const start = process.cpuUsage()
-  for (let i = 0; i < amount; i++) last = await drive(app, request)
-  const used = process.cpuUsage(start)
-  // GC entries are delivered asynchronously.
-  await new Promise(resolve => setTimeout(resolve, 20))
-  observer.disconnect()
-  return { type: 'drive', us: (used.user + used.system) / amount, gcUs: gcMs * 1000 / amount, status: last.statusCode, allowOrigin: last.head?.['access-control-allow-origin'] }
+  const { us, gcUs, last } = await driveTimed(app, request, warmup, amount)
+  return { type: 'drive', us, gcUs, status: last.statusCode, allowOrigin: last.head?.['access-control-allow-origin'] }
 }
 
 serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }), drive: driveRequests })
