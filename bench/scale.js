@@ -1,12 +1,12 @@
 // `npm run bench:scale` (builds first): how bare Fastify, @fastify/cors and
 // fastify-cors-exact behave as the number of routes grows.
 //
-//   npm run bench:scale                    full run: about 8 minutes on a quiet 2-core machine, 17 under
-//                                          heavy outside load (the three 50,000-route builds dominate)
-//   npm run bench:scale -- --quick         a few minutes: 20,000 instead of 50,000 routes, fewer rounds
+//   npm run bench:scale                    full run: about 20 minutes on a quiet 2-core machine (the
+//                                          50,000-route builds dominate: 3 in phase 2, 3 a round in phase 3)
+//   npm run bench:scale -- --quick         about 5 minutes: 20,000 instead of 50,000 routes, fewer rounds
 //   node bench/scale.js --help             every flag and environment variable
 //
-// Three phases, each server in its own child process (bench/scale-server.js,
+// Four phases, each server in its own child process (bench/scale-server.js,
 // run with --expose-gc) on 127.0.0.1, this process being the orchestrator and
 // the load generator (autocannon):
 //   1. Startup, heap and printRoutes at --routes (10,000): rounds of one FRESH
@@ -20,7 +20,15 @@
 //      kind runs on all of them in a rotating order, each run a warm-up and a
 //      measured run of a fixed number of requests around which the server
 //      reports its CPU time (process.cpuUsage()).
-//   3. Report: medians of per-round ratios with their min–max, in Markdown to
+//   3. Growth across fresh processes (bench/scale-processes.js): in each of
+//      --process-rounds rounds every variant at both sizes is a fresh process
+//      that drives its own fastify.routing (no sockets). A phase-2 server
+//      carries its process's draw (young-generation sizing, code and heap
+//      layout) into every round, which moved its growth from run to run by
+//      more than the plugin's own cost; here a draw counts once, so this
+//      phase gives the flatness verdict, and phase 2's growth is reported
+//      beside it.
+//   4. Report: medians of per-round ratios with their min–max, in Markdown to
 //      bench/scale-results.md and on stdout.
 // Nothing is asserted on timings: targets are checked and reported, not enforced.
 // Only the variants' answers are checked (status and Access-Control-Allow-Origin)
@@ -32,6 +40,7 @@ import { fileURLToPath } from 'node:url'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
 import { DELETE_EVERY, OVERRIDE_EVERY, REST_OVERRIDES, ROUTE_OVERRIDE, SCALE_OPTIONS, SHAPES, describeShape, scaleRequests } from './scale-routes.js'
 import { ChildServer, load, measure, pin, probe, readFlags } from './harness.js'
+import { flat, growthAcrossProcesses, growthReport } from './scale-processes.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
@@ -42,7 +51,8 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
 
   --shape rest|groups    app shape (bench/scale-routes.js): a REST API with overrides on every method, or the earlier groups with DELETE overrides
                                                                         env SCALE_SHAPE           default rest
-  --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200)   env SCALE_QUICK=1
+  --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200;
+                         process rounds 3, process amount 100000)   env SCALE_QUICK=1
   --routes N             routes for startup, heap and printRoutes      env SCALE_ROUTES          default 10000
   --startup-rounds N     fresh builds per variant for startup/heap      env SCALE_STARTUP_ROUNDS  default 5 (quick 3)
   --sizes a,b            route counts for per-request CPU (2 or more)   env SCALE_SIZES           default 100,50000 (quick 100,20000)
@@ -51,11 +61,12 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
   --warmup N             requests per warm-up run                       env SCALE_WARMUP          default 400 (quick 200)
                          (before round 1, every server gets a full GC, then max(10 x warmup, 2 x amount) of each request)
   --connections N        autocannon connections                         env SCALE_CONNECTIONS     default 10
-  --inprocess-amount N   requests per in-process run (no sockets: each server drives its own
-                         fastify.routing, bench/inprocess.js), 0 to skip them   env SCALE_INPROCESS_AMOUNT default 100000 (quick 50000)
+  --process-rounds N     rounds of phase 3, each a fresh process per variant and size     env SCALE_PROCESS_ROUNDS  default 7 (quick 3)
+  --process-amount N     timed in-process requests per kind and process (warm-up: a tenth)  env SCALE_PROCESS_AMOUNT  default 300000 (quick 100000)
   --build-timeout S      seconds a server may take to build and listen  env SCALE_BUILD_TIMEOUT   default 900
   --no-startup           skip phase 1 (startup, heap, printRoutes)
-  --no-cpu               skip phase 2 (per-request CPU)
+  --no-cpu               skip phase 2 (per-request CPU over HTTP)
+  --no-processes         skip phase 3 (growth across fresh processes)
   --no-pin               do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env SCALE_PIN=0
   --no-isolate           leave the other servers running during a measured run (default: stopped)   env SCALE_ISOLATE=0
   --out FILE             where to write the Markdown report                default bench/scale-results.md
@@ -72,10 +83,12 @@ function settings () {
     amount: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
-    'inprocess-amount': { type: 'string' },
+    'process-rounds': { type: 'string' },
+    'process-amount': { type: 'string' },
     'build-timeout': { type: 'string' },
     'no-startup': { type: 'boolean' },
     'no-cpu': { type: 'boolean' },
+    'no-processes': { type: 'boolean' },
     'no-pin': { type: 'boolean' },
     'no-isolate': { type: 'boolean' },
     out: { type: 'string' }
@@ -99,10 +112,12 @@ function settings () {
     amount: int('amount', 'SCALE_AMOUNT', quick ? 1000 : 2000, Math.max(100, connections), 1e7),
     warmup: int('warmup', 'SCALE_WARMUP', quick ? 200 : 400, connections, 1e7),
     connections,
-    inprocessAmount: int('inprocess-amount', 'SCALE_INPROCESS_AMOUNT', quick ? 50000 : 100000, 0, 1e7),
+    processRounds: int('process-rounds', 'SCALE_PROCESS_ROUNDS', quick ? 3 : 7, 1, 100),
+    processAmount: int('process-amount', 'SCALE_PROCESS_AMOUNT', quick ? 100000 : 300000, 1000, 1e8),
     buildTimeout: int('build-timeout', 'SCALE_BUILD_TIMEOUT', 900, 10, 7200),
     startup: values['no-startup'] !== true,
     cpu: values['no-cpu'] !== true,
+    processes: values['no-processes'] !== true,
     pin: values['no-pin'] !== true && env.SCALE_PIN !== '0',
     isolate: values['no-isolate'] !== true && env.SCALE_ISOLATE !== '0',
     out: values.out ?? DEFAULT_OUT
@@ -176,16 +191,6 @@ async function measureKind (server, kind, opts) {
   const [wantStatus] = kind.expect[server.variant]
   if (run.errors > 0 || run.responses !== opts.amount || run.statuses[wantStatus] !== opts.amount) {
     throw new Error(`${kind.label} on ${server.name}: ${run.errors} errors, ${run.responses}/${opts.amount} responses, statuses ${JSON.stringify(run.statuses)}, expected all ${wantStatus}`)
-  }
-  return run
-}
-
-/** One in-process run in the server itself (no sockets), its last answer checked. */
-async function driveKind (server, kind, opts) {
-  const run = await server.request('drive', 600, { request: kind.request, warmup: Math.round(opts.inprocessAmount / 10), amount: opts.inprocessAmount })
-  const [wantStatus, wantAllowOrigin] = kind.expect[server.variant]
-  if (run.status !== wantStatus || (run.allowOrigin !== undefined) !== wantAllowOrigin) {
-    throw new Error(`${kind.label} in process on ${server.name}: got ${run.status} ${run.allowOrigin === undefined ? 'without' : 'with'} Access-Control-Allow-Origin, expected ${wantStatus}`)
   }
   return run
 }
@@ -278,7 +283,6 @@ async function cpuPhase (opts, pinned, live) {
   // For each kind, the (variant, size) pairs in an order that rotates from round to round.
   const pairs = opts.sizes.flatMap(size => VARIANTS.map(variant => [variant, size]))
   const results = Object.fromEntries(kindIds.map(id => [id, []]))
-  const inProcess = Object.fromEntries(kindIds.map(id => [id, []]))
   for (let round = 0; round < opts.rounds; round++) {
     const roundStart = Date.now()
     for (const [index, id] of kindIds.entries()) {
@@ -291,20 +295,6 @@ async function cpuPhase (opts, pinned, live) {
       log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(entry[key(v, size)]), 1)})`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
     }
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
-  }
-  // In-process rounds only after every HTTP round: a server that has driven stand-in requests through
-  // fastify.routing serves HTTP slower from then on (bare Fastify at 100 routes: 33 -> 44 µs a request),
-  // and by how much differs from server to server, which skewed the HTTP growth when the two alternated.
-  for (let round = 0; opts.inprocessAmount > 0 && round < opts.rounds; round++) {
-    for (const [index, id] of kindIds.entries()) {
-      const inner = {}
-      for (const [variant, size] of rotate(pairs, round * 2 + index + 1)) {
-        const server = servers.get(key(variant, size))
-        inner[key(variant, size)] = await alone(server, servers, opts, () => driveKind(server, kindsAt[size][id], opts))
-      }
-      inProcess[id].push(inner)
-      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} in process µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(inner[key(v, size)].us, 2)} (GC ${formatFixed(inner[key(v, size)].gcUs, 2)})`).join(', ')}`).join('; ')}`)
-    }
   }
   for (const server of servers.values()) {
     await server.close()
@@ -327,26 +317,11 @@ async function cpuPhase (opts, pinned, live) {
       oursOverCors: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
       oursOverBare: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
       growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
-      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign)),
-      inProcess: opts.inprocessAmount > 0 ? inProcessSummary(inProcess[id], opts.sizes, small, large, key) : undefined
+      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign))
     }
   })
   const built = Object.fromEntries([...servers.entries()].map(([k, s]) => [k, s.built]))
   return { summary, small, large, built, buildSeconds }
-}
-
-/** The in-process runs of one request kind: µs and GC µs per request, per-round ratios. */
-function inProcessSummary (rounds, sizes, small, large, key) {
-  const ratio = (a, b, field = 'us') => stats(rounds.map(r => r[a][field] / r[b][field]))
-  return {
-    cpu: Object.fromEntries(sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[key(v, size)].us))]))])),
-    gc: Object.fromEntries(sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => r[key(v, size)].gcUs))]))])),
-    oursOverCors: Object.fromEntries(sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
-    oursOverBare: Object.fromEntries(sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
-    growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
-    // The same growth without the time spent in garbage-collection pauses.
-    growthOutsideGc: Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => (r[key(v, large)].us - r[key(v, large)].gcUs) / (r[key(v, small)].us - r[key(v, small)].gcUs)))]))
-  }
 }
 
 // ------------------------------------------------------------------- report
@@ -393,26 +368,10 @@ function cpuTables (c) {
     c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => formatInt(row.rps[size][v].median))])),
     ['---', '---:', '---:', '---:', '---:']
   )
-  if (c.summary[0].inProcess === undefined) return { cpu, growth, rps }
-  const two = (x) => formatFixed(x, 2)
-  const inCpu = markdownTable(
-    ['Request', 'routes', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} (GC)`), 'ours/@fastify/cors', 'ours/bare'],
-    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => `${range(row.inProcess.cpu[size][v], two)} (${two(row.inProcess.gc[size][v].median)})`), ratioCell(row.inProcess.oursOverCors[size]), ratioCell(row.inProcess.oursOverBare[size])])),
-    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
-  )
-  const inGrowth = markdownTable(
-    ['Request', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} ${formatInt(c.large)}/${formatInt(c.small)}`), ...VARIANTS.map(v => `${VARIANT_LABELS[v]}, outside GC`)],
-    c.summary.map(row => [row.label, ...VARIANTS.map(v => ratioCell(row.inProcess.growth[v])), ...VARIANTS.map(v => ratioCell(row.inProcess.growthOutsideGc[v]))]),
-    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
-  )
-  return { cpu, growth, rps, inCpu, inGrowth }
+  return { cpu, growth, rps }
 }
 
-/** "Flat": ours' per-request CPU grows by at most 10% from the smallest to the largest size, or by no more than bare's own growth + 5 points. */
-const FLAT_SLACK = 0.10
-const flat = (ours, bare) => ours <= 1 + FLAT_SLACK || ours <= bare + 0.05
-
-function targets (opts, s, c) {
+function targets (opts, s, c, g) {
   const lines = []
   if (s !== undefined) {
     const heap = s.heapPerRoute.ours
@@ -428,17 +387,13 @@ function targets (opts, s, c) {
     const extra = s.extraLines.ours
     lines.push(`- printRoutes, ours at most one extra line per registration (1 registration): ${verdict(extra.max <= 1)}: ${formatInt(extra.median)} extra line(s) (${formatInt(s.lines.ours.median)} vs ${formatInt(s.lines.bare.median)}).`)
   }
+  if (g !== undefined) lines.push(...growthReport(g).verdicts)
   if (c !== undefined) {
     for (const row of c.summary) {
       const ours = row.growth.ours
       const bare = row.growth.bare
-      lines.push(`- Per-request CPU flat from ${formatInt(c.small)} to ${formatInt(c.large)} routes, ${row.label}: ${verdict(flat(ours.median, bare.median))} on the medians: ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}` +
-        ` ("flat": ours' growth at most ${formatFixed(1 + FLAT_SLACK, 2)}x, or at most bare's own growth + 0.05).`)
-      if (row.inProcess !== undefined) {
-        const inOurs = row.inProcess.growth.ours
-        const inBare = row.inProcess.growth.bare
-        lines.push(`  - in process (no sockets): ${verdict(flat(inOurs.median, inBare.median))} on the medians: ours ${ratioCell(inOurs)}, bare ${ratioCell(inBare)}, @fastify/cors ${ratioCell(row.inProcess.growth['fastify-cors'])}; outside GC pauses ours ${ratioCell(row.inProcess.growthOutsideGc.ours)}, bare ${ratioCell(row.inProcess.growthOutsideGc.bare)}.`)
-      }
+      // Reported beside the verdict, not as one: each phase-2 server is one process's draw for every round.
+      lines.push(`- Over HTTP, ${row.label}, growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes on phase 2's long-lived servers (for reference): ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}; within the flatness rule: ${flat(ours.median, bare.median) ? 'yes' : 'no'}.`)
     }
   }
   return lines.join('\n')
@@ -455,7 +410,7 @@ function revision () {
   }
 }
 
-function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
+function report ({ opts, s, c, g, pinned, started, elapsed, loadStart, rev }) {
   const cpus = os.cpus()
   const shape = describeShape(opts.routes, opts.shape)
   const header = [
@@ -465,7 +420,8 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     `- Node ${process.version} on ${os.platform()} ${os.arch()}; CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${PARALLELISM} before pinning); Fastify ${PACKAGE('fastify')}, @fastify/cors ${PACKAGE('@fastify/cors')}, find-my-way ${PACKAGE('find-my-way')}`,
     `- Settings: ${opts.startup ? `startup/heap/printRoutes at ${formatInt(opts.routes)} routes, ${opts.startupRounds} rounds of fresh builds` : 'no startup phase'}; ` +
       `${opts.cpu ? `per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds, ${opts.amount} requests per measured run after ${opts.warmup} warm-up requests, ${opts.connections} connections, no pipelining` : 'no CPU phase'}; 127.0.0.1 only; ` +
-      `servers ${pinned ? 'pinned to CPU 1, orchestrator/load generator to CPU 0 (taskset)' : 'not pinned'}`,
+      `servers ${pinned ? 'pinned to CPU 1, orchestrator/load generator to CPU 0 (taskset)' : 'not pinned'}; ` +
+      `${opts.processes ? `growth across fresh processes, ${opts.processRounds} rounds of ${opts.processAmount} in-process requests per kind` : 'no fresh-process phase'}`,
     `- Plugin: fastify-cors-exact dist/esm built from ${rev}`,
     '- Command: `npm run bench:scale' + (process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : '') + '`'
   ]
@@ -491,14 +447,14 @@ function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
     const t = cpuTables(c)
     parts.push(`## Server CPU per request (µs)\n\nIn parentheses, the median µs per request spent in garbage-collection pauses during the measured runs (PerformanceObserver \`gc\` entries, wall time of the pauses).\n\n${t.cpu}`)
     parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
-    if (t.inCpu !== undefined) {
-      parts.push(`## In process: CPU per request (µs), no sockets\n\nThe same servers, after every HTTP round (a server that has driven these stand-in requests serves HTTP slower from then on): each runs ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up then ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), timed in its process CPU time; in parentheses, the part spent in garbage-collection pauses (PerformanceObserver \`gc\` entries). Without the kernel's TCP work, what grows with the routes shows.\n\n${t.inCpu}`)
-      parts.push(`## In process: growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.inGrowth}`)
-    }
     parts.push(`## Throughput (requests/s, medians; for reference, the load generator shares the machine)\n\n${t.rps}`)
     parts.push(`Build of the CPU-phase servers (all concurrently, so not comparable with the startup table): ${Math.round(c.buildSeconds)} s in all; own build times ${Object.entries(c.built).map(([k, b]) => `${k} ${formatFixed(b.startupMs / 1000, 1)} s`).join(', ')}.`)
   }
-  parts.push(`## Targets (checked, not asserted)\n\n${targets(opts, s, c)}`)
+  if (g !== undefined) {
+    const r = growthReport(g)
+    parts.push(`## Growth across fresh processes (phase 3)\n\n${r.method} The workers are not pinned: they may run on every CPU.\n\n### CPU per request (µs)\n\n${r.cpu}\n\n### Growth from ${formatInt(g.small)} to ${formatInt(g.size)} routes (per-round ratios)\n\n${r.growth}`)
+  }
+  parts.push(`## Targets (checked, not asserted)\n\n${targets(opts, s, c, g)}`)
   return parts.join('\n\n') + '\n'
 }
 
@@ -514,6 +470,7 @@ async function main () {
   process.once('SIGINT', () => { stop().finally(() => process.exit(130)) })
   let s
   let c
+  let g
   let pinned = false
   try {
     pinned = opts.pin && os.cpus().length >= 2 && pin(process.pid, 0)
@@ -525,10 +482,18 @@ async function main () {
       log(`phase 2: per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds`)
       c = await cpuPhase(opts, pinned, live)
     }
+    if (opts.processes) {
+      // Workers inherit this process's CPU affinity: give them every CPU, as bench:scale:processes has.
+      if (pinned) pin(process.pid, `0-${PARALLELISM - 1}`)
+      const small = opts.sizes[0]
+      const size = opts.sizes[opts.sizes.length - 1]
+      log(`phase 3: growth from ${formatInt(small)} to ${formatInt(size)} routes across fresh processes, ${opts.processRounds} rounds`)
+      g = await growthAcrossProcesses({ small, size, shape: opts.shape, rounds: opts.processRounds, amount: opts.processAmount, warmup: Math.round(opts.processAmount / 10), log })
+    }
   } finally {
     await stop()
   }
-  const markdown = report({ opts, s, c, pinned, started, loadStart, rev, elapsed: Date.now() - started.getTime() })
+  const markdown = report({ opts, s, c, g, pinned, started, loadStart, rev, elapsed: Date.now() - started.getTime() })
   writeFileSync(opts.out, markdown)
   process.stdout.write(markdown)
   log(`written to ${opts.out} (${Math.round((Date.now() - started.getTime()) / 1000)} s)`)
