@@ -109,6 +109,12 @@ function headerText (value: unknown): string {
   return Array.isArray(value) ? value.join(', ') : String(value)
 }
 
+/** The request's state once the plugin has answered or named a Vary; undefined while there is nothing to guard. */
+function toGuard (reply: FastifyReply): RequestState | undefined {
+  const state = reply.request[kState]
+  return state != null && (state.grant !== undefined || state.vary !== null) ? state : undefined
+}
+
 /** The guarding methods, to tell a guarded prototype. */
 const guards = new WeakSet<object>()
 
@@ -122,9 +128,8 @@ export function guardReplies (prototype: ReplyPrototype): void {
   const { header, removeHeader, send } = prototype
 
   prototype.header = function header$guarded (name, value) {
-    const state = this.request[kState]
-    // Nothing decided yet, or nothing to guard: Fastify's own.
-    if (state == null || (state.grant === undefined && state.vary === null)) return header.call(this, name, value)
+    const state = toGuard(this)
+    if (state === undefined) return header.call(this, name, value)
     const { vary, grant } = state
     const lower = String(name).toLowerCase()
     if (lower === VARY && vary !== null) return header.call(this, name, mergeVary(headerText(value ?? ''), vary.names))
@@ -133,8 +138,8 @@ export function guardReplies (prototype: ReplyPrototype): void {
   }
 
   prototype.removeHeader = function removeHeader$guarded (name) {
-    const state = this.request[kState]
-    if (state == null || (state.grant === undefined && state.vary === null)) return removeHeader.call(this, name)
+    const state = toGuard(this)
+    if (state === undefined) return removeHeader.call(this, name)
     const { vary, grant } = state
     const lower = String(name).toLowerCase()
     if (grant !== undefined && isReadGranting(lower)) return this
@@ -145,8 +150,8 @@ export function guardReplies (prototype: ReplyPrototype): void {
   }
 
   prototype.send = function send$guarded (payload) {
-    const state = this.request[kState]
-    if (state != null && (state.grant !== undefined || state.vary !== null)) settleRaw(this, state, header)
+    const state = toGuard(this)
+    if (state !== undefined) settleRaw(this, state, header)
     return send.call(this, payload)
   }
   guards.add(prototype.header).add(prototype.removeHeader).add(prototype.send)
