@@ -8,11 +8,15 @@
 //   { cmd: 'heap' }   -> heap used after a full GC      -> { type: 'heap', heapUsed }
 //   { cmd: 'reset' }  -> starts a CPU measurement       -> { type: 'reset' }
 //   { cmd: 'read' }   -> CPU used since the last reset  -> { type: 'read', user, system }
+//   { cmd: 'drive', request, warmup, amount }
+//                     -> that many sequential requests in process (no sockets, inprocess.js), then
+//                        { type: 'drive', us, gcUs, status }: CPU and GC pause µs per request
 //   { cmd: 'close' }  -> closes the server and exits
 import { performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import { VARIANTS } from './configs.js'
 import { serveMeasurements } from './harness.js'
+import { driveTimed } from './inprocess.js'
 import { SHAPES, declareScaleApp } from './scale-routes.js'
 
 const [variant, rawRoutes, shape, extra] = process.argv.slice(2)
@@ -50,4 +54,10 @@ process.send(built)
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 
-serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }) })
+/** Sequential requests straight into fastify.routing: CPU and garbage-collection pauses per request, and the last status. */
+async function driveRequests ({ request, warmup, amount }) {
+  const { us, gcUs, last } = await driveTimed(app, request, warmup, amount)
+  return { type: 'drive', us, gcUs, status: last.statusCode, allowOrigin: last.head?.['access-control-allow-origin'] }
+}
+
+serveMeasurements(app, { heap: () => ({ type: 'heap', heapUsed: heapAfterGc() }), drive: driveRequests })

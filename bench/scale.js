@@ -1,12 +1,12 @@
 // `npm run bench:scale` (builds first): how bare Fastify, @fastify/cors and
 // fastify-cors-exact behave as the number of routes grows.
 //
-//   npm run bench:scale                    full run: about 20 minutes on a quiet 2-core machine (the
-//                                          50,000-route builds dominate: 3 in phase 2, 3 a round in phase 3)
-//   npm run bench:scale -- --quick         about 5 minutes: 20,000 instead of 50,000 routes, fewer rounds
+//   npm run bench:scale                    full run: about 15 minutes on a quiet 2-core machine (the
+//                                          50,000-route builds dominate, 3 a round, about 35 s each)
+//   npm run bench:scale -- --quick         about 4 minutes: 20,000 instead of 50,000 routes, fewer rounds
 //   node bench/scale.js --help             every flag and environment variable
 //
-// Four phases, each server in its own child process (bench/scale-server.js,
+// Three phases, each server in its own child process (bench/scale-server.js,
 // run with --expose-gc) on 127.0.0.1, this process being the orchestrator and
 // the load generator (autocannon):
 //   1. Startup, heap and printRoutes at --routes (10,000): rounds of one FRESH
@@ -14,21 +14,16 @@
 //      builds at once). Each child times `Fastify()` to `await app.ready()`,
 //      reads the heap after a full GC, counts printRoutes() lines, then serves
 //      one actual request and one preflight and reads the heap again.
-//   2. Per-request server CPU at --sizes (100 and 50,000): each (variant, size)
-//      server is built ONCE (the big ones concurrently, Fastify's startup being
-//      quadratic in routes) and kept running; then in every round each request
-//      kind runs on all of them in a rotating order, each run a warm-up and a
-//      measured run of a fixed number of requests around which the server
-//      reports its CPU time (process.cpuUsage()).
-//   3. Growth across fresh processes (bench/scale-processes.js): in each of
-//      --process-rounds rounds every variant at both sizes is a fresh process
-//      that drives its own fastify.routing (no sockets). A phase-2 server
-//      carries its process's draw (young-generation sizing, code and heap
-//      layout) into every round, which moved its growth from run to run by
-//      more than the plugin's own cost; here a draw counts once, so this
-//      phase gives the flatness verdict, and phase 2's growth is reported
-//      beside it.
-//   4. Report: medians of per-round ratios with their min–max, in Markdown to
+//   2. Per-request CPU at --sizes (100 and 50,000): in every round each
+//      (variant, size) is a FRESH server, built alone, in a rotating order. It
+//      serves each request kind over HTTP (a warm-up, then a measured run around
+//      which it reports its CPU time, process.cpuUsage()), then drives each
+//      kind through its own fastify.routing, no sockets (bench/inprocess.js),
+//      and exits. A server kept for every round would carry what its process
+//      drew (how V8 sized its young generation, where its code and objects
+//      landed) into every round: such servers moved the growth from run to run
+//      by more than the plugin's own cost. Here a draw counts once.
+//   3. Report: medians of per-round ratios with their min–max, in Markdown to
 //      bench/scale-results.md and on stdout.
 // Nothing is asserted on timings: targets are checked and reported, not enforced.
 // Only the variants' answers are checked (status and Access-Control-Allow-Origin)
@@ -40,7 +35,6 @@ import { fileURLToPath } from 'node:url'
 import { VARIANTS, VARIANT_LABELS } from './configs.js'
 import { DELETE_EVERY, OVERRIDE_EVERY, REST_OVERRIDES, ROUTE_OVERRIDE, SCALE_OPTIONS, SHAPES, describeShape, scaleRequests } from './scale-routes.js'
 import { ChildServer, load, measure, pin, probe, readFlags } from './harness.js'
-import { flat, growthAcrossProcesses, growthReport } from './scale-processes.js'
 import { formatFixed, formatInt, formatRatio, markdownTable, max, median, min, rotate } from './stats.js'
 
 const SERVER = fileURLToPath(new URL('./scale-server.js', import.meta.url))
@@ -51,24 +45,24 @@ const HELP = `Usage: npm run bench:scale [-- flags]   (or node bench/scale.js [f
 
   --shape rest|groups    app shape (bench/scale-routes.js): a REST API with overrides on every method, or the earlier groups with DELETE overrides
                                                                         env SCALE_SHAPE           default rest
-  --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 6; amount 1000; warmup 200;
-                         process rounds 3, process amount 100000)   env SCALE_QUICK=1
+  --quick                shorter preset (sizes 100,20000; startup rounds 3; rounds 3; amount 4000; warmup 1000;
+                         in-process amount 100000)   env SCALE_QUICK=1
   --routes N             routes for startup, heap and printRoutes      env SCALE_ROUTES          default 10000
   --startup-rounds N     fresh builds per variant for startup/heap      env SCALE_STARTUP_ROUNDS  default 5 (quick 3)
   --sizes a,b            route counts for per-request CPU (2 or more)   env SCALE_SIZES           default 100,50000 (quick 100,20000)
-  --rounds N             rounds of per-request CPU runs                 env SCALE_ROUNDS          default 12 (quick 6)
-  --amount N             requests per measured run                      env SCALE_AMOUNT          default 2000 (quick 1000)
-  --warmup N             requests per warm-up run                       env SCALE_WARMUP          default 400 (quick 200)
-                         (before round 1, every server gets a full GC, then max(10 x warmup, 2 x amount) of each request)
+  --rounds N             rounds of per-request CPU, each a fresh server per variant and size
+                                                                        env SCALE_ROUNDS          default 7 (quick 3)
+  --amount N             requests per measured HTTP run                 env SCALE_AMOUNT          default 10000 (quick 4000)
+  --warmup N             requests per HTTP warm-up run                  env SCALE_WARMUP          default 2000 (quick 1000)
+                         (a fresh server first gets a full GC, then max(10 x warmup, 2 x amount) of each request)
   --connections N        autocannon connections                         env SCALE_CONNECTIONS     default 10
-  --process-rounds N     rounds of phase 3, each a fresh process per variant and size     env SCALE_PROCESS_ROUNDS  default 7 (quick 3)
-  --process-amount N     timed in-process requests per kind and process (warm-up: a tenth)  env SCALE_PROCESS_AMOUNT  default 300000 (quick 100000)
+  --inprocess-amount N   requests per in-process run (no sockets: the server drives its own fastify.routing,
+                         bench/inprocess.js; warm-up a tenth of it), 0 to skip them
+                                                                        env SCALE_INPROCESS_AMOUNT default 300000 (quick 100000)
   --build-timeout S      seconds a server may take to build and listen  env SCALE_BUILD_TIMEOUT   default 900
   --no-startup           skip phase 1 (startup, heap, printRoutes)
-  --no-cpu               skip phase 2 (per-request CPU over HTTP)
-  --no-processes         skip phase 3 (growth across fresh processes)
+  --no-cpu               skip phase 2 (per-request CPU)
   --no-pin               do not pin servers to CPU 1 and this process to CPU 0 (taskset)   env SCALE_PIN=0
-  --no-isolate           leave the other servers running during a measured run (default: stopped)   env SCALE_ISOLATE=0
   --out FILE             where to write the Markdown report                default bench/scale-results.md
 `
 
@@ -83,14 +77,11 @@ function settings () {
     amount: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
-    'process-rounds': { type: 'string' },
-    'process-amount': { type: 'string' },
+    'inprocess-amount': { type: 'string' },
     'build-timeout': { type: 'string' },
     'no-startup': { type: 'boolean' },
     'no-cpu': { type: 'boolean' },
-    'no-processes': { type: 'boolean' },
     'no-pin': { type: 'boolean' },
-    'no-isolate': { type: 'boolean' },
     out: { type: 'string' }
   }, HELP)
   const quick = values.quick === true || env.SCALE_QUICK === '1'
@@ -108,18 +99,15 @@ function settings () {
     routes: int('routes', 'SCALE_ROUTES', 10000, 3, 500000),
     startupRounds: int('startup-rounds', 'SCALE_STARTUP_ROUNDS', quick ? 3 : 5, 1, 50),
     sizes,
-    rounds: int('rounds', 'SCALE_ROUNDS', quick ? 6 : 12, 1, 100),
-    amount: int('amount', 'SCALE_AMOUNT', quick ? 1000 : 2000, Math.max(100, connections), 1e7),
-    warmup: int('warmup', 'SCALE_WARMUP', quick ? 200 : 400, connections, 1e7),
+    rounds: int('rounds', 'SCALE_ROUNDS', quick ? 3 : 7, 1, 100),
+    amount: int('amount', 'SCALE_AMOUNT', quick ? 4000 : 10000, Math.max(100, connections), 1e7),
+    warmup: int('warmup', 'SCALE_WARMUP', quick ? 1000 : 2000, connections, 1e7),
     connections,
-    processRounds: int('process-rounds', 'SCALE_PROCESS_ROUNDS', quick ? 3 : 7, 1, 100),
-    processAmount: int('process-amount', 'SCALE_PROCESS_AMOUNT', quick ? 100000 : 300000, 1000, 1e8),
+    inprocessAmount: int('inprocess-amount', 'SCALE_INPROCESS_AMOUNT', quick ? 100000 : 300000, 0, 1e8),
     buildTimeout: int('build-timeout', 'SCALE_BUILD_TIMEOUT', 900, 10, 7200),
     startup: values['no-startup'] !== true,
     cpu: values['no-cpu'] !== true,
-    processes: values['no-processes'] !== true,
     pin: values['no-pin'] !== true && env.SCALE_PIN !== '0',
-    isolate: values['no-isolate'] !== true && env.SCALE_ISOLATE !== '0',
     out: values.out ?? DEFAULT_OUT
   }
 }
@@ -166,22 +154,6 @@ async function verify (server, kind) {
 
 // --------------------------------------------------------------------- load
 
-/**
- * Runs `run` with the other servers stopped (SIGSTOP, then SIGCONT), unless
- * --no-isolate: all servers are pinned to one core, and nothing of theirs (a
- * GC helper thread finishing a collection, a timer) should share it with the
- * server being measured, whose own GC helper threads run there too.
- */
-async function alone (server, servers, opts, run) {
-  const others = opts.isolate ? [...servers.values()].filter(other => other !== server) : []
-  for (const other of others) other.child.kill('SIGSTOP')
-  try {
-    return await run()
-  } finally {
-    for (const other of others) other.child.kill('SIGCONT')
-  }
-}
-
 /** µs of garbage-collection pauses per response in a measured run. */
 const gcPerRequest = (run) => run.gc.ms * 1000 / run.responses
 
@@ -191,6 +163,16 @@ async function measureKind (server, kind, opts) {
   const [wantStatus] = kind.expect[server.variant]
   if (run.errors > 0 || run.responses !== opts.amount || run.statuses[wantStatus] !== opts.amount) {
     throw new Error(`${kind.label} on ${server.name}: ${run.errors} errors, ${run.responses}/${opts.amount} responses, statuses ${JSON.stringify(run.statuses)}, expected all ${wantStatus}`)
+  }
+  return run
+}
+
+/** One in-process run in the server itself (no sockets), its last answer checked. */
+async function driveKind (server, kind, opts) {
+  const run = await server.request('drive', 600, { request: kind.request, warmup: Math.round(opts.inprocessAmount / 10), amount: opts.inprocessAmount })
+  const [wantStatus, wantAllowOrigin] = kind.expect[server.variant]
+  if (run.status !== wantStatus || (run.allowOrigin !== undefined) !== wantAllowOrigin) {
+    throw new Error(`${kind.label} in process on ${server.name}: got ${run.status} ${run.allowOrigin === undefined ? 'without' : 'with'} Access-Control-Allow-Origin, expected ${wantStatus}`)
   }
   return run
 }
@@ -241,87 +223,82 @@ async function startupPhase (opts, pinned, live) {
   }
 }
 
-/** Phase 2: per-request server CPU on servers built once per (variant, size), runs interleaved in rounds. */
+/** Phase 2: per-request CPU, over HTTP then in process, on a fresh server per variant, size and round. */
 async function cpuPhase (opts, pinned, live) {
-  const servers = new Map()
   const key = (variant, size) => `${variant}/${size}`
-  // Build every server at once: the big builds take minutes each and nothing is measured yet.
-  log(`building ${VARIANTS.length * opts.sizes.length} servers (${opts.sizes.map(formatInt).join(' and ')} routes × ${VARIANTS.join(', ')}) concurrently; the largest may take a few minutes`)
-  const buildStart = Date.now()
-  const ticker = setInterval(() => log(`  still building: ${[...servers.values()].filter(s => s.port === undefined).map(s => s.name).join(', ')} (${Math.round((Date.now() - buildStart) / 1000)} s)`), 30000)
-  try {
-    for (const size of opts.sizes) {
-      for (const variant of VARIANTS) {
-        const server = new Server(variant, size, { shape: opts.shape, timeout: opts.buildTimeout })
-        live.add(server)
-        servers.set(key(variant, size), server)
-      }
-    }
-    await Promise.all([...servers.values()].map(server => server.start().then(() => log(`  ${server.name} up after ${Math.round((Date.now() - buildStart) / 1000)} s (its own build ${formatInt(server.built.startupMs)} ms, sharing the CPUs)`))))
-  } finally {
-    clearInterval(ticker)
-  }
-  if (pinned) for (const server of servers.values()) pin(server.child.pid, 1)
-  const buildSeconds = (Date.now() - buildStart) / 1000
-
   const kindsAt = Object.fromEntries(opts.sizes.map(size => [size, scaleRequests(size, opts.shape)]))
   const kindIds = Object.keys(kindsAt[opts.sizes[0]])
-  for (const size of opts.sizes) {
-    for (const variant of VARIANTS) {
-      for (const id of kindIds) await verify(servers.get(key(variant, size)), kindsAt[size][id])
-    }
-  }
-  // A freshly built big app still has work in flight (concurrent sweeping, tiering) that would be
-  // billed to its first runs: settle every server with full collections, then warm it up well.
-  for (const server of servers.values()) await server.request('heap', 300)
-  const firstWarmup = Math.max(opts.warmup * 10, opts.amount * 2)
-  log(`all answers as expected; servers settled (full GC); initial warm-up, ${firstWarmup} requests per request kind and server`)
-  for (const server of servers.values()) {
-    for (const id of kindIds) await load(server.port, kindsAt[server.routes][id].request, firstWarmup, opts.connections)
-  }
-
-  // For each kind, the (variant, size) pairs in an order that rotates from round to round.
   const pairs = opts.sizes.flatMap(size => VARIANTS.map(variant => [variant, size]))
-  const results = Object.fromEntries(kindIds.map(id => [id, []]))
+  const firstWarmup = Math.max(opts.warmup * 10, opts.amount * 2)
+  const rounds = []
+  const built = Object.fromEntries(pairs.map(([variant, size]) => [key(variant, size), []]))
   for (let round = 0; round < opts.rounds; round++) {
     const roundStart = Date.now()
-    for (const [index, id] of kindIds.entries()) {
-      const entry = {}
-      for (const [variant, size] of rotate(pairs, round * 2 + index)) {
-        const server = servers.get(key(variant, size))
-        entry[key(variant, size)] = await alone(server, servers, opts, () => measureKind(server, kindsAt[size][id], opts))
+    const entry = {}
+    for (const [variant, size] of rotate(pairs, round)) {
+      const server = new Server(variant, size, { shape: opts.shape, timeout: opts.buildTimeout })
+      live.add(server)
+      try {
+        if (pinned) pin(server.child.pid, 1)
+        await server.start()
+        built[key(variant, size)].push(server.built.startupMs)
+        const kinds = kindsAt[size]
+        for (const id of kindIds) await verify(server, kinds[id])
+        // A fresh big app still has work in flight (concurrent sweeping, tiering) that would be
+        // billed to its first runs: settle it with full collections, then warm it up well.
+        await server.request('heap', 300)
+        for (const id of kindIds) await load(server.port, kinds[id].request, firstWarmup, opts.connections)
+        const http = {}
+        for (const id of kindIds) http[id] = await measureKind(server, kinds[id], opts)
+        // In process only after HTTP: a server that has driven these stand-in requests serves HTTP
+        // slower from then on (bare Fastify at 100 routes: 33 -> 44 µs a request).
+        const inProcess = {}
+        for (const id of opts.inprocessAmount > 0 ? kindIds : []) inProcess[id] = await driveKind(server, kinds[id], opts)
+        entry[key(variant, size)] = { http, inProcess }
+      } finally {
+        await server.close()
+        live.delete(server)
       }
-      results[id].push(entry)
-      log(`round ${round + 1}/${opts.rounds} ${id.padEnd(9)} CPU µs/req ${opts.sizes.map(size => `${formatInt(size)}: ${VARIANTS.map(v => `${v} ${formatFixed(entry[key(v, size)].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(entry[key(v, size)]), 1)})`).join(', ')}`).join('; ')}; foreign max ${formatFixed(max(Object.values(entry).map(run => run.foreign)), 2)}`)
+      const got = entry[key(variant, size)]
+      log(`round ${round + 1}/${opts.rounds} ${variant.padEnd(12)} at ${formatInt(size).padStart(6)} routes: built in ${formatFixed(server.built.startupMs / 1000, 1)} s; µs/req ${kindIds.map(id => `${id} HTTP ${formatFixed(got.http[id].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(got.http[id]), 1)})${opts.inprocessAmount > 0 ? `, in process ${formatFixed(got.inProcess[id].us, 2)} (GC ${formatFixed(got.inProcess[id].gcUs, 2)})` : ''}`).join('; ')}; foreign max ${formatFixed(max(kindIds.map(id => got.http[id].foreign)), 2)}`)
     }
+    rounds.push(entry)
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
-  }
-  for (const server of servers.values()) {
-    await server.close()
-    live.delete(server)
   }
 
   const small = opts.sizes[0]
   const large = opts.sizes[opts.sizes.length - 1]
+  const bySize = (f) => Object.fromEntries(opts.sizes.map(size => [size, f(size)]))
+  const byVariant = (f) => Object.fromEntries(VARIANTS.map(v => [v, f(v)]))
   const summary = kindIds.map(id => {
-    const rounds = results[id]
-    const per = (variant, size, field = 'cpuPerRequest') => stats(rounds.map(r => r[key(variant, size)][field]))
-    const ratio = (a, b) => stats(rounds.map(r => r[a].cpuPerRequest / r[b].cpuPerRequest))
-    return {
+    const http = (variant, size) => rounds.map(r => r[key(variant, size)].http[id])
+    const httpRatio = (a, b) => stats(rounds.map(r => r[a].http[id].cpuPerRequest / r[b].http[id].cpuPerRequest))
+    const row = {
       id,
       label: kindsAt[small][id].label,
-      requests: Object.fromEntries(opts.sizes.map(size => [size, kindsAt[size][id].request])),
-      cpu: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size)]))])),
-      gc: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, stats(rounds.map(r => gcPerRequest(r[key(v, size)])))]))])),
-      rps: Object.fromEntries(opts.sizes.map(size => [size, Object.fromEntries(VARIANTS.map(v => [v, per(v, size, 'rps')]))])),
-      oursOverCors: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('fastify-cors', size))])),
-      oursOverBare: Object.fromEntries(opts.sizes.map(size => [size, ratio(key('ours', size), key('bare', size))])),
-      growth: Object.fromEntries(VARIANTS.map(v => [v, ratio(key(v, large), key(v, small))])),
-      foreign: rounds.flatMap(r => Object.values(r).map(run => run.foreign))
+      cpu: bySize(size => byVariant(v => stats(http(v, size).map(run => run.cpuPerRequest)))),
+      gc: bySize(size => byVariant(v => stats(http(v, size).map(gcPerRequest)))),
+      rps: bySize(size => byVariant(v => stats(http(v, size).map(run => run.rps)))),
+      oursOverCors: bySize(size => httpRatio(key('ours', size), key('fastify-cors', size))),
+      oursOverBare: bySize(size => httpRatio(key('ours', size), key('bare', size))),
+      growth: byVariant(v => httpRatio(key(v, large), key(v, small))),
+      foreign: rounds.flatMap(r => Object.values(r).map(run => run.http[id].foreign))
     }
+    if (opts.inprocessAmount > 0) {
+      const us = (run, outsideGc) => outsideGc ? run.us - run.gcUs : run.us
+      const inRatio = (a, b, outsideGc = false) => stats(rounds.map(r => us(r[a].inProcess[id], outsideGc) / us(r[b].inProcess[id], outsideGc)))
+      row.inProcess = {
+        cpu: bySize(size => byVariant(v => stats(rounds.map(r => r[key(v, size)].inProcess[id].us)))),
+        gc: bySize(size => byVariant(v => stats(rounds.map(r => r[key(v, size)].inProcess[id].gcUs)))),
+        oursOverCors: bySize(size => inRatio(key('ours', size), key('fastify-cors', size))),
+        oursOverBare: bySize(size => inRatio(key('ours', size), key('bare', size))),
+        growth: byVariant(v => inRatio(key(v, large), key(v, small))),
+        growthOutsideGc: byVariant(v => inRatio(key(v, large), key(v, small), true))
+      }
+    }
+    return row
   })
-  const built = Object.fromEntries([...servers.entries()].map(([k, s]) => [k, s.built]))
-  return { summary, small, large, built, buildSeconds }
+  return { summary, small, large, built: Object.fromEntries(Object.entries(built).map(([k, ms]) => [k, stats(ms)])) }
 }
 
 // ------------------------------------------------------------------- report
@@ -353,11 +330,13 @@ function startupTables (s) {
 function cpuTables (c) {
   const sizes = Object.keys(c.summary[0].cpu).map(Number)
   const one = (x) => formatFixed(x, 1)
-  const cpu = markdownTable(
+  const two = (x) => formatFixed(x, 2)
+  const cpuTable = (pick, format) => markdownTable(
     ['Request', 'routes', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} (GC)`), 'ours/@fastify/cors', 'ours/bare'],
-    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => `${range(row.cpu[size][v], one)} (${one(row.gc[size][v].median)})`), ratioCell(row.oursOverCors[size]), ratioCell(row.oursOverBare[size])])),
+    c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => `${range(pick(row).cpu[size][v], format)} (${format(pick(row).gc[size][v].median)})`), ratioCell(pick(row).oursOverCors[size]), ratioCell(pick(row).oursOverBare[size])])),
     ['---', '---:', '---:', '---:', '---:', '---:', '---:']
   )
+  const cpu = cpuTable(row => row, one)
   const growth = markdownTable(
     ['Request', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} ${formatInt(c.large)}/${formatInt(c.small)}`), 'other processes (cores, median–max)'],
     c.summary.map(row => [row.label, ...VARIANTS.map(v => ratioCell(row.growth[v])), `${formatFixed(median(row.foreign), 2)}–${formatFixed(max(row.foreign), 2)}`]),
@@ -368,10 +347,21 @@ function cpuTables (c) {
     c.summary.flatMap(row => sizes.map(size => [row.label, formatInt(size), ...VARIANTS.map(v => formatInt(row.rps[size][v].median))])),
     ['---', '---:', '---:', '---:', '---:']
   )
-  return { cpu, growth, rps }
+  if (c.summary[0].inProcess === undefined) return { cpu, growth, rps }
+  const inCpu = cpuTable(row => row.inProcess, two)
+  const inGrowth = markdownTable(
+    ['Request', ...VARIANTS.map(v => `${VARIANT_LABELS[v]} ${formatInt(c.large)}/${formatInt(c.small)}`), ...VARIANTS.map(v => `${VARIANT_LABELS[v]}, outside GC`)],
+    c.summary.map(row => [row.label, ...VARIANTS.map(v => ratioCell(row.inProcess.growth[v])), ...VARIANTS.map(v => ratioCell(row.inProcess.growthOutsideGc[v]))]),
+    ['---', '---:', '---:', '---:', '---:', '---:', '---:']
+  )
+  return { cpu, growth, rps, inCpu, inGrowth }
 }
 
-function targets (opts, s, c, g) {
+/** "Flat": ours' per-request CPU grows by at most 10% from the smallest to the largest size, or by no more than bare's own growth + 5 points. */
+const FLAT_SLACK = 0.10
+const flat = (ours, bare) => ours <= 1 + FLAT_SLACK || ours <= bare + 0.05
+
+function targets (opts, s, c) {
   const lines = []
   if (s !== undefined) {
     const heap = s.heapPerRoute.ours
@@ -387,13 +377,17 @@ function targets (opts, s, c, g) {
     const extra = s.extraLines.ours
     lines.push(`- printRoutes, ours at most one extra line per registration (1 registration): ${verdict(extra.max <= 1)}: ${formatInt(extra.median)} extra line(s) (${formatInt(s.lines.ours.median)} vs ${formatInt(s.lines.bare.median)}).`)
   }
-  if (g !== undefined) lines.push(...growthReport(g).verdicts)
   if (c !== undefined) {
     for (const row of c.summary) {
       const ours = row.growth.ours
       const bare = row.growth.bare
-      // Reported beside the verdict, not as one: each phase-2 server is one process's draw for every round.
-      lines.push(`- Over HTTP, ${row.label}, growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes on phase 2's long-lived servers (for reference): ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}; within the flatness rule: ${flat(ours.median, bare.median) ? 'yes' : 'no'}.`)
+      lines.push(`- Per-request CPU flat from ${formatInt(c.small)} to ${formatInt(c.large)} routes, ${row.label}: ${verdict(flat(ours.median, bare.median))} on the medians over HTTP: ours ${ratioCell(ours)}, bare ${ratioCell(bare)}, @fastify/cors ${ratioCell(row.growth['fastify-cors'])}` +
+        ` ("flat": ours' growth at most ${formatFixed(1 + FLAT_SLACK, 2)}x, or at most bare's own growth + 0.05).`)
+      if (row.inProcess !== undefined) {
+        const inOurs = row.inProcess.growth.ours
+        const inBare = row.inProcess.growth.bare
+        lines.push(`  - in process (no sockets): ${verdict(flat(inOurs.median, inBare.median))} on the medians: ours ${ratioCell(inOurs)}, bare ${ratioCell(inBare)}, @fastify/cors ${ratioCell(row.inProcess.growth['fastify-cors'])}; outside GC pauses ours ${ratioCell(row.inProcess.growthOutsideGc.ours)}, bare ${ratioCell(row.inProcess.growthOutsideGc.bare)}.`)
+      }
     }
   }
   return lines.join('\n')
@@ -410,7 +404,7 @@ function revision () {
   }
 }
 
-function report ({ opts, s, c, g, pinned, started, elapsed, loadStart, rev }) {
+function report ({ opts, s, c, pinned, started, elapsed, loadStart, rev }) {
   const cpus = os.cpus()
   const shape = describeShape(opts.routes, opts.shape)
   const header = [
@@ -419,9 +413,8 @@ function report ({ opts, s, c, g, pinned, started, elapsed, loadStart, rev }) {
     `- Date: ${started.toISOString()} (${Math.round(elapsed / 1000)} s); load average ${loadStart.map(l => l.toFixed(2)).join(' ')} at the start, ${os.loadavg().map(l => l.toFixed(2)).join(' ')} at the end`,
     `- Node ${process.version} on ${os.platform()} ${os.arch()}; CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores (available parallelism ${PARALLELISM} before pinning); Fastify ${PACKAGE('fastify')}, @fastify/cors ${PACKAGE('@fastify/cors')}, find-my-way ${PACKAGE('find-my-way')}`,
     `- Settings: ${opts.startup ? `startup/heap/printRoutes at ${formatInt(opts.routes)} routes, ${opts.startupRounds} rounds of fresh builds` : 'no startup phase'}; ` +
-      `${opts.cpu ? `per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds, ${opts.amount} requests per measured run after ${opts.warmup} warm-up requests, ${opts.connections} connections, no pipelining` : 'no CPU phase'}; 127.0.0.1 only; ` +
-      `servers ${pinned ? 'pinned to CPU 1, orchestrator/load generator to CPU 0 (taskset)' : 'not pinned'}; ` +
-      `${opts.processes ? `growth across fresh processes, ${opts.processRounds} rounds of ${opts.processAmount} in-process requests per kind` : 'no fresh-process phase'}`,
+      `${opts.cpu ? `per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds of fresh servers, ${opts.amount} requests per measured HTTP run after ${opts.warmup} warm-up requests, ${opts.connections} connections, no pipelining; ${opts.inprocessAmount > 0 ? `${opts.inprocessAmount} in-process requests per kind` : 'no in-process runs'}` : 'no CPU phase'}; 127.0.0.1 only; ` +
+      `servers ${pinned ? 'pinned to CPU 1, orchestrator/load generator to CPU 0 (taskset)' : 'not pinned'}`,
     `- Plugin: fastify-cors-exact dist/esm built from ${rev}`,
     '- Command: `npm run bench:scale' + (process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : '') + '`'
   ]
@@ -435,7 +428,7 @@ function report ({ opts, s, c, g, pinned, started, elapsed, loadStart, rev }) {
     `- Both plugins get the same options: \`${JSON.stringify(SCALE_OPTIONS)}\`. Only ours gets the routes' \`config.cors\`: @fastify/cors would read \`config.cors\` per request in its own format, and bare ignores it. Bare gets one plain \`OPTIONS\` route answering 204 on the preflighted path (its preflight floor).`,
     `- Requests hit the resource nearest the middle of the table whose routes they need allow the origin: an allowed actual \`GET ${shape.get}\` with \`Origin: https://a.example\`, and a preflight \`OPTIONS ${shape.preflight.path}\` with \`Origin: https://a.example\`, \`Access-Control-Request-Method: ${shape.preflight.method}\` (a method whose routes differ in policy). Before measuring, every server is checked to answer 200 (GET) / 204 (preflight), with \`Access-Control-Allow-Origin: https://a.example\` for the plugins and without it for bare.`,
     '- Startup: each round builds each variant in a fresh child process, one at a time, in a rotating order; the child times `Fastify()` (after its imports) to `await app.ready()`. Heap: `process.memoryUsage().heapUsed` after `global.gc()` (repeated until it stops shrinking), right after ready and again after serving one actual request and one preflight. Ratios and differences are taken within a round and their median is shown with the rounds\' min–max.',
-    `- Per-request CPU: each (variant, size) server is built once (all concurrently) and kept running; once all are up, each gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind. In each round, for each request kind, the six servers run in a rotating order, each a warm-up then a measured run${opts.isolate ? ', with the other five stopped (SIGSTOP) meanwhile, so that nothing of theirs (a GC helper thread, a timer) runs on the core the measured server is pinned to (`--no-isolate` leaves them running)' : ' (`--no-isolate`: the other servers keep running)'}; CPU is the server process's user+system time (process.cpuUsage()) over the measured run divided by the responses, connection setup and teardown included. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
+    `- Per-request CPU: in each round, every (variant, size) is a fresh server, built alone, in a rotating order. Once built it gets full collections and ${Math.max(opts.warmup * 10, opts.amount * 2)} warm-up requests of each kind; then, for each kind, a warm-up of ${opts.warmup} and a measured run of ${opts.amount} requests over HTTP, where CPU is the server process's user+system time (process.cpuUsage()) over the run divided by the responses, connection setup and teardown included${opts.inprocessAmount > 0 ? `; then, for each kind, ${formatInt(Math.round(opts.inprocessAmount / 10))} warm-up and ${formatInt(opts.inprocessAmount)} sequential requests through its own \`fastify.routing(req, res)\` with a minimal request and response (bench/inprocess.js), no sockets, timed in its process CPU time` : ''}; then it exits. Each process's draw (how V8 sized its young generation, where its code and objects landed) thus counts in one round only: servers kept for every round had moved the growth from run to run by more than the plugin's own cost. Cells: median (min–max over rounds); ratios are per-round ratios, then their median.`
   ].join('\n'))
   if (s !== undefined) {
     const t = startupTables(s)
@@ -445,16 +438,16 @@ function report ({ opts, s, c, g, pinned, started, elapsed, loadStart, rev }) {
   }
   if (c !== undefined) {
     const t = cpuTables(c)
-    parts.push(`## Server CPU per request (µs)\n\nIn parentheses, the median µs per request spent in garbage-collection pauses during the measured runs (PerformanceObserver \`gc\` entries, wall time of the pauses).\n\n${t.cpu}`)
-    parts.push(`## Growth of per-request CPU from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
+    parts.push(`## Server CPU per request over HTTP (µs)\n\nIn parentheses, the median µs per request spent in garbage-collection pauses during the measured runs (PerformanceObserver \`gc\` entries, wall time of the pauses).\n\n${t.cpu}`)
+    parts.push(`## Growth of per-request CPU over HTTP from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.growth}`)
+    if (t.inCpu !== undefined) {
+      parts.push(`## In process: CPU per request (µs), no sockets\n\nWithout the kernel's TCP work, what grows with the routes shows. In parentheses, the part spent in garbage-collection pauses.\n\n${t.inCpu}`)
+      parts.push(`## In process: growth from ${formatInt(c.small)} to ${formatInt(c.large)} routes (per-round ratios)\n\n${t.inGrowth}`)
+    }
     parts.push(`## Throughput (requests/s, medians; for reference, the load generator shares the machine)\n\n${t.rps}`)
-    parts.push(`Build of the CPU-phase servers (all concurrently, so not comparable with the startup table): ${Math.round(c.buildSeconds)} s in all; own build times ${Object.entries(c.built).map(([k, b]) => `${k} ${formatFixed(b.startupMs / 1000, 1)} s`).join(', ')}.`)
+    parts.push(`Builds of the CPU-phase servers (each alone), median over rounds: ${Object.entries(c.built).map(([k, b]) => `${k} ${formatFixed(b.median / 1000, 1)} s`).join(', ')}.`)
   }
-  if (g !== undefined) {
-    const r = growthReport(g)
-    parts.push(`## Growth across fresh processes (phase 3)\n\n${r.method} The workers are not pinned: they may run on every CPU.\n\n### CPU per request (µs)\n\n${r.cpu}\n\n### Growth from ${formatInt(g.small)} to ${formatInt(g.size)} routes (per-round ratios)\n\n${r.growth}`)
-  }
-  parts.push(`## Targets (checked, not asserted)\n\n${targets(opts, s, c, g)}`)
+  parts.push(`## Targets (checked, not asserted)\n\n${targets(opts, s, c)}`)
   return parts.join('\n\n') + '\n'
 }
 
@@ -470,7 +463,6 @@ async function main () {
   process.once('SIGINT', () => { stop().finally(() => process.exit(130)) })
   let s
   let c
-  let g
   let pinned = false
   try {
     pinned = opts.pin && os.cpus().length >= 2 && pin(process.pid, 0)
@@ -482,18 +474,10 @@ async function main () {
       log(`phase 2: per-request CPU at ${opts.sizes.map(formatInt).join(' and ')} routes, ${opts.rounds} rounds`)
       c = await cpuPhase(opts, pinned, live)
     }
-    if (opts.processes) {
-      // Workers inherit this process's CPU affinity: give them every CPU, as bench:scale:processes has.
-      if (pinned) pin(process.pid, `0-${PARALLELISM - 1}`)
-      const small = opts.sizes[0]
-      const size = opts.sizes[opts.sizes.length - 1]
-      log(`phase 3: growth from ${formatInt(small)} to ${formatInt(size)} routes across fresh processes, ${opts.processRounds} rounds`)
-      g = await growthAcrossProcesses({ small, size, shape: opts.shape, rounds: opts.processRounds, amount: opts.processAmount, warmup: Math.round(opts.processAmount / 10), log })
-    }
   } finally {
     await stop()
   }
-  const markdown = report({ opts, s, c, g, pinned, started, loadStart, rev, elapsed: Date.now() - started.getTime() })
+  const markdown = report({ opts, s, c, pinned, started, loadStart, rev, elapsed: Date.now() - started.getTime() })
   writeFileSync(opts.out, markdown)
   process.stdout.write(markdown)
   log(`written to ${opts.out} (${Math.round((Date.now() - started.getTime()) / 1000)} s)`)
