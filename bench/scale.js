@@ -1,9 +1,9 @@
 // `npm run bench:scale` (builds first): how bare Fastify, @fastify/cors and
 // fastify-cors-exact behave as the number of routes grows.
 //
-//   npm run bench:scale                    full run: about 15 minutes on a quiet 2-core machine (the
+//   npm run bench:scale                    full run: about 20 minutes on a 2-core machine (the
 //                                          50,000-route builds dominate, 3 a round, about 35 s each)
-//   npm run bench:scale -- --quick         about 4 minutes: 20,000 instead of 50,000 routes, fewer rounds
+//   npm run bench:scale -- --quick         a few minutes: 20,000 instead of 50,000 routes, fewer rounds
 //   node bench/scale.js --help             every flag and environment variable
 //
 // Three phases, each server in its own child process (bench/scale-server.js,
