@@ -77,6 +77,7 @@ export async function driveTimed (app, request, warmup, amount) {
   let gcMs = 0
   const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs += entry.duration })
   observer.observe({ entryTypes: ['gc'] })
+  // CPU time, not wall time: on a shared machine the wall clock mostly measures waiting for a core.
   const start = process.cpuUsage()
   for (let i = 0; i < amount; i++) last = await drive(app, request)
   const used = process.cpuUsage(start)
@@ -114,15 +115,11 @@ async function worker (variant, scenarioId, warmup, amount, sampled) {
   if (first.statusCode !== wantStatus || (first.head['access-control-allow-origin'] !== undefined) !== wantAllowOrigin) {
     throw new Error(`${scenarioId} on ${variant}: got ${first.statusCode}, expected ${wantStatus} ${wantAllowOrigin ? 'with' : 'without'} Access-Control-Allow-Origin`)
   }
-  for (let i = 0; i < warmup; i++) await drive(app, request)
-  // CPU time, not wall time: on a shared machine the wall clock mostly measures waiting for a core.
-  const start = process.cpuUsage()
-  for (let i = 0; i < amount; i++) await drive(app, request)
-  const used = process.cpuUsage(start)
+  const { us } = await driveTimed(app, request, warmup, amount)
   // After the timed requests: the profiler slows the ones it watches.
   const bytes = sampled > 0 ? await allocatedPerRequest(app, request, sampled) : undefined
   await app.close()
-  process.stdout.write(JSON.stringify({ us: (used.user + used.system) / amount, bytes }))
+  process.stdout.write(JSON.stringify({ us, bytes }))
 }
 
 function runWorker (variant, scenarioId, warmup, amount, sampled) {

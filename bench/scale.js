@@ -154,6 +154,23 @@ async function verify (server, kind) {
 
 // --------------------------------------------------------------------- load
 
+/**
+ * Builds `variant` at `routes` routes in a fresh server (pinned to CPU 1 when
+ * `pinned`), runs `use(server)` on it, and closes it whatever happens.
+ */
+async function withFreshServer (variant, routes, serverOptions, pinned, live, use) {
+  const server = new Server(variant, routes, serverOptions)
+  live.add(server)
+  try {
+    if (pinned) pin(server.child.pid, 1)
+    await server.start()
+    return await use(server)
+  } finally {
+    await server.close()
+    live.delete(server)
+  }
+}
+
 /** µs of garbage-collection pauses per response in a measured run. */
 const gcPerRequest = (run) => run.gc.ms * 1000 / run.responses
 
@@ -188,20 +205,13 @@ async function startupPhase (opts, pinned, live) {
   for (let round = 0; round < opts.startupRounds; round++) {
     const entry = {}
     for (const variant of rotate(VARIANTS, round)) {
-      const server = new Server(variant, opts.routes, { shape: opts.shape, printRoutes: true, timeout: opts.buildTimeout })
-      live.add(server)
-      try {
-        if (pinned) pin(server.child.pid, 1)
-        await server.start()
+      entry[variant] = await withFreshServer(variant, opts.routes, { shape: opts.shape, printRoutes: true, timeout: opts.buildTimeout }, pinned, live, async server => {
         // One actual request and one preflight served, then the heap again.
         await verify(server, kinds.get)
         await verify(server, kinds.preflight)
         const { heapUsed } = await server.request('heap')
-        entry[variant] = { ...server.built, heapServed: heapUsed }
-      } finally {
-        await server.close()
-        live.delete(server)
-      }
+        return { ...server.built, heapServed: heapUsed }
+      })
       log(`startup round ${round + 1}/${opts.startupRounds} ${variant.padEnd(12)} ${formatInt(entry[variant].startupMs)} ms to ready, heap ${formatFixed(entry[variant].heapUsed / MB, 1)} MB after ready, ${formatFixed(entry[variant].heapServed / MB, 1)} MB after serving, printRoutes ${formatInt(entry[variant].printRoutesLines)} lines`)
     }
     rounds.push(entry)
@@ -231,17 +241,11 @@ async function cpuPhase (opts, pinned, live) {
   const pairs = opts.sizes.flatMap(size => VARIANTS.map(variant => [variant, size]))
   const firstWarmup = Math.max(opts.warmup * 10, opts.amount * 2)
   const rounds = []
-  const built = Object.fromEntries(pairs.map(([variant, size]) => [key(variant, size), []]))
   for (let round = 0; round < opts.rounds; round++) {
     const roundStart = Date.now()
     const entry = {}
     for (const [variant, size] of rotate(pairs, round)) {
-      const server = new Server(variant, size, { shape: opts.shape, timeout: opts.buildTimeout })
-      live.add(server)
-      try {
-        if (pinned) pin(server.child.pid, 1)
-        await server.start()
-        built[key(variant, size)].push(server.built.startupMs)
+      const got = await withFreshServer(variant, size, { shape: opts.shape, timeout: opts.buildTimeout }, pinned, live, async server => {
         const kinds = kindsAt[size]
         for (const id of kindIds) await verify(server, kinds[id])
         // A fresh big app still has work in flight (concurrent sweeping, tiering) that would be
@@ -254,13 +258,10 @@ async function cpuPhase (opts, pinned, live) {
         // slower from then on (bare Fastify at 100 routes: 33 -> 44 µs a request).
         const inProcess = {}
         for (const id of opts.inprocessAmount > 0 ? kindIds : []) inProcess[id] = await driveKind(server, kinds[id], opts)
-        entry[key(variant, size)] = { http, inProcess }
-      } finally {
-        await server.close()
-        live.delete(server)
-      }
-      const got = entry[key(variant, size)]
-      log(`round ${round + 1}/${opts.rounds} ${variant.padEnd(12)} at ${formatInt(size).padStart(6)} routes: built in ${formatFixed(server.built.startupMs / 1000, 1)} s; µs/req ${kindIds.map(id => `${id} HTTP ${formatFixed(got.http[id].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(got.http[id]), 1)})${opts.inprocessAmount > 0 ? `, in process ${formatFixed(got.inProcess[id].us, 2)} (GC ${formatFixed(got.inProcess[id].gcUs, 2)})` : ''}`).join('; ')}; foreign max ${formatFixed(max(kindIds.map(id => got.http[id].foreign)), 2)}`)
+        return { http, inProcess, startupMs: server.built.startupMs }
+      })
+      entry[key(variant, size)] = got
+      log(`round ${round + 1}/${opts.rounds} ${variant.padEnd(12)} at ${formatInt(size).padStart(6)} routes: built in ${formatFixed(got.startupMs / 1000, 1)} s; µs/req ${kindIds.map(id => `${id} HTTP ${formatFixed(got.http[id].cpuPerRequest, 1)} (GC ${formatFixed(gcPerRequest(got.http[id]), 1)})${opts.inprocessAmount > 0 ? `, in process ${formatFixed(got.inProcess[id].us, 2)} (GC ${formatFixed(got.inProcess[id].gcUs, 2)})` : ''}`).join('; ')}; foreign max ${formatFixed(max(kindIds.map(id => got.http[id].foreign)), 2)}`)
     }
     rounds.push(entry)
     log(`round ${round + 1} took ${Math.round((Date.now() - roundStart) / 1000)} s`)
@@ -298,7 +299,7 @@ async function cpuPhase (opts, pinned, live) {
     }
     return row
   })
-  return { summary, small, large, built: Object.fromEntries(Object.entries(built).map(([k, ms]) => [k, stats(ms)])) }
+  return { summary, small, large, built: Object.fromEntries(pairs.map(([variant, size]) => [key(variant, size), stats(rounds.map(r => r[key(variant, size)].startupMs))])) }
 }
 
 // ------------------------------------------------------------------- report
